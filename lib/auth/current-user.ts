@@ -1,0 +1,30 @@
+import { getServerSession } from "next-auth";
+import { redirect } from "next/navigation";
+import { authOptions } from "@/lib/auth/options";
+import { ApiError } from "@/lib/http/problem";
+
+export interface SignedInUser {
+  id: string;
+  email: string | null;
+  name: string | null;
+}
+
+export async function currentUser(): Promise<SignedInUser | null> {
+  const session = await getServerSession(authOptions());
+  const user = session?.user;
+  return user?.id ? { id: user.id, email: user.email ?? null, name: user.name ?? null } : null;
+}
+
+/** For pages: the signed-in user, or a redirect to sign-in that comes back to `returnTo`. */
+export async function requirePageUser(returnTo: string): Promise<SignedInUser> {
+  const user = await currentUser();
+  if (!user) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  return user;
+}
+
+/** For API routes: the signed-in user's id, or a 401 problem. */
+export async function requireApiUser(): Promise<string> {
+  const user = await currentUser();
+  if (!user) throw new ApiError(401, "unauthenticated", "Sign-in required", "Sign in to use this API.");
+  return user.id;
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+const positiveMs = z.coerce.number().int().positive();
+
+const optionalUrl = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .pipe(z.url({ protocol: /^https?$/ }).optional());
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: z
+      .string()
+      .trim()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .optional(),
+    GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
+    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)"),
+    GATEHOUSE_PUBLIC_URL: optionalUrl,
+    GITHUB_ID: z.string().optional(),
+    GITHUB_SECRET: z.string().optional(),
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    GATEWAY_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+    GATEWAY_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+    GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
+    GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
+    GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM: z.coerce.number().int().positive().default(128),
+    GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  })
+  .superRefine((env, ctx) => {
+    for (const [id, secret] of [
+      ["GITHUB_ID", "GITHUB_SECRET"],
+      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+    ] as const) {
+      if (Boolean(env[id]) !== Boolean(env[secret])) {
+        ctx.addIssue({ code: "custom", path: [env[id] ? secret : id], message: `must be set together with ${env[id] ? id : secret}` });
+      }
+    }
+  });
+
+export type Config = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((line) => `  - ${line}`).join("\n")}\nSee "Configuration" in README.md.`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses an environment; every problem names its variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = environmentSchema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const variable = issue.path.join(".") || "environment";
+      const message = issue.code === "invalid_type" && env[variable] === undefined ? "is required" : issue.message;
+      return `${variable} ${message}`;
+    }),
+  );
+}
+
+let current: Config | undefined;
+
+/** The process's configuration, parsed on first use and then fixed for the life of the process. */
+export function config(): Config {
+  current ??= parseConfig(process.env);
+  return current;
+}

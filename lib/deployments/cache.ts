@@ -1,0 +1,48 @@
+import { config } from "@/lib/config";
+import { db } from "@/lib/db";
+import type { DeploymentStatusName } from "@/lib/deployments/schema";
+
+/** What the gateway needs to know about a deployment on every request. */
+export interface RoutableDeployment {
+  id: string;
+  userId: string;
+  name: string;
+  target: URL;
+  status: DeploymentStatusName;
+  corsOrigins: ReadonlySet<string>;
+}
+
+interface Entry {
+  value: Promise<RoutableDeployment | null>;
+  expires: number;
+}
+
+const entries = new Map<string, Entry>();
+const maxEntries = 10_000;
+
+async function load(id: string): Promise<RoutableDeployment | null> {
+  const row = await db().deployment.findUnique({
+    where: { id },
+    select: { id: true, userId: true, name: true, target: true, status: true, corsOrigins: true },
+  });
+  return row && { ...row, target: new URL(row.target), corsOrigins: new Set(row.corsOrigins) };
+}
+
+/**
+ * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Concurrent misses share one query.
+ * Changes made through this process invalidate at once; changes from another process show within the TTL.
+ */
+export function routableDeployment(id: string): Promise<RoutableDeployment | null> {
+  const now = Date.now();
+  const cached = entries.get(id);
+  if (cached && cached.expires > now) return cached.value;
+  const value = load(id);
+  if (entries.size >= maxEntries) entries.clear();
+  entries.set(id, { value, expires: now + config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS });
+  value.catch(() => entries.delete(id));
+  return value;
+}
+
+export function invalidateDeployment(id: string): void {
+  entries.delete(id);
+}

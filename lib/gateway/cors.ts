@@ -1,0 +1,55 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { RoutableDeployment } from "@/lib/deployments/cache";
+
+const allowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+const allowedHeaders = [
+  "Accept",
+  "Authorization",
+  "Content-Type",
+  "Last-Event-ID",
+  "MCP-Protocol-Version",
+  "Mcp-Session-Id",
+  "X-Gatehouse-Token",
+  "X-Request-Id",
+].join(", ");
+const exposedHeaders = ["Mcp-Session-Id", "X-Request-Id", "Retry-After", "Location"].join(", ");
+const preflightMaxAgeSeconds = "600";
+
+export function isPreflight(method: string, headers: IncomingHttpHeaders): boolean {
+  return method === "OPTIONS" && typeof headers.origin === "string" && typeof headers["access-control-request-method"] === "string";
+}
+
+/**
+ * CORS headers for a request from `origin`, or none when the deployment does not allow it.
+ * A wildcard is answered as `*` without credentials: browsers refuse `*` with credentials, and
+ * reflecting any origin with credentials would let every site act as the signed-in user.
+ */
+export function corsHeaders(origin: string | undefined, deployment: RoutableDeployment | null): OutgoingHttpHeaders {
+  if (!origin || !deployment) return {};
+  if (deployment.corsOrigins.has(origin)) {
+    return {
+      "access-control-allow-origin": origin,
+      "access-control-allow-credentials": "true",
+      "access-control-expose-headers": exposedHeaders,
+      vary: "Origin",
+    };
+  }
+  if (deployment.corsOrigins.has("*")) {
+    return { "access-control-allow-origin": "*", "access-control-expose-headers": exposedHeaders };
+  }
+  return {};
+}
+
+/** The answer to a preflight from an allowed origin; null when the origin is not allowed. */
+export function preflightHeaders(origin: string | undefined, deployment: RoutableDeployment | null): OutgoingHttpHeaders | null {
+  const headers = corsHeaders(origin, deployment);
+  if (!headers["access-control-allow-origin"]) return null;
+  delete headers["access-control-expose-headers"];
+  return {
+    ...headers,
+    "access-control-allow-methods": allowedMethods,
+    "access-control-allow-headers": allowedHeaders,
+    "access-control-max-age": preflightMaxAgeSeconds,
+    vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+  };
+}

@@ -1,0 +1,79 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
+import { Agent, errors } from "undici";
+import type { Config } from "@/lib/config";
+import { ApiError } from "@/lib/http/problem";
+
+export interface UpstreamResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+}
+
+/** Raised when the client went away: there is nobody left to answer. */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super("The client closed the connection.");
+    this.name = "ClientAbortedError";
+  }
+}
+
+const badGateway = (detail: string) => new ApiError(502, "upstream-unreachable", "Bad gateway", detail);
+const gatewayTimeout = (detail: string) => new ApiError(504, "upstream-timeout", "Gateway timeout", detail);
+
+const refusedCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+
+function failureOf(error: unknown, signal: AbortSignal): Error {
+  if (signal.aborted) return new ClientAbortedError();
+  if (error instanceof errors.ConnectTimeoutError) return gatewayTimeout("The deployment did not accept a connection in time.");
+  if (error instanceof errors.HeadersTimeoutError) return gatewayTimeout("The deployment did not start its response in time.");
+  const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (code && refusedCodes.has(code)) return badGateway("The deployment refused or dropped the connection before answering.");
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** One connection pool for every upstream, built once: bounded connections per origin, keep-alive between requests. */
+export class Forwarder {
+  private readonly dispatcher: Agent;
+
+  constructor(settings: Pick<Config, "GATEWAY_CONNECT_TIMEOUT_MS" | "GATEWAY_HEADERS_TIMEOUT_MS" | "GATEWAY_BODY_IDLE_TIMEOUT_MS" | "GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM">) {
+    this.dispatcher = new Agent({
+      connections: settings.GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM,
+      connect: { timeout: settings.GATEWAY_CONNECT_TIMEOUT_MS },
+      headersTimeout: settings.GATEWAY_HEADERS_TIMEOUT_MS,
+      // undici's body timeout is the longest silence between two chunks, not a limit on the whole body,
+      // so long-lived streams (SSE) live as long as they keep talking.
+      bodyTimeout: settings.GATEWAY_BODY_IDLE_TIMEOUT_MS,
+    });
+  }
+
+  /** Sends the request upstream, streaming both bodies; refusals and timeouts become 502/504 ApiErrors. */
+  async send(
+    origin: string,
+    pathAndQuery: string,
+    method: string,
+    headers: Record<string, string | string[]>,
+    body: AsyncIterable<Uint8Array> | null,
+    signal: AbortSignal,
+  ): Promise<UpstreamResponse> {
+    try {
+      // The path travels apart from the origin and so stays byte for byte: a URL object would re-encode it.
+      const response = await this.dispatcher.request({
+        origin,
+        path: pathAndQuery,
+        method: method as "GET",
+        headers,
+        // undici streams any async iterable; its types only list Readable.
+        body: (body ?? undefined) as Readable | undefined,
+        signal,
+      });
+      return { status: response.statusCode, headers: response.headers, body: response.body };
+    } catch (error) {
+      throw failureOf(error, signal);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}

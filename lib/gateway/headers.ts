@@ -1,0 +1,195 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import { gatewayCookiePattern } from "@/lib/auth/session-token";
+import type { GatewayTarget } from "@/lib/gateway/path";
+import { apiTokenHeader, presentedApiToken } from "@/lib/gateway/identity";
+
+/** The header that tells a deployment which signed-in user made the request. */
+export const userIdHeader = "x-gatehouse-user-id";
+
+/** RFC 9110 §7.6.1 connection-specific fields, plus the legacy ones proxies still meet. */
+const hopByHop = new Set(["connection", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/** Fields the gateway sets itself, or that would let a client impersonate the gateway. */
+const replacedOnTheWayIn = new Set([
+  "host",
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-forwarded-port",
+  "x-forwarded-prefix",
+  "x-real-ip",
+  "x-request-id",
+  userIdHeader,
+  apiTokenHeader,
+  "expect",
+]);
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
+
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  const incoming = headers["x-request-id"];
+  return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
+}
+
+function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
+  const value = headers.connection;
+  if (typeof value !== "string") return new Set();
+  return new Set(value.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean));
+}
+
+const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+
+export interface ClientFacts {
+  /** The forwarding chain we vouch for, ending with the address that connected to us. */
+  forwardedFor: string[];
+  clientAddress: string;
+  proto: "http" | "https";
+  host: string;
+}
+
+/**
+ * What we know about the client. With no trusted proxies, only the socket counts; with N, the last N
+ * hops of X-Forwarded-For (and the proxies' X-Forwarded-Proto/Host) are believed, and nothing before them.
+ */
+export function clientFacts(headers: IncomingHttpHeaders, peerAddress: string, peerSecure: boolean, trustedProxies: number): ClientFacts {
+  if (trustedProxies === 0) {
+    return { forwardedFor: [peerAddress], clientAddress: peerAddress, proto: peerSecure ? "https" : "http", host: headers.host ?? "" };
+  }
+  const inbound = (headers["x-forwarded-for"] ?? "").toString().split(",").map((entry) => entry.trim()).filter(Boolean);
+  const chain = [...inbound, peerAddress];
+  const forwardedFor = chain.slice(Math.max(0, chain.length - 1 - trustedProxies));
+  const proto = firstValue(headers["x-forwarded-proto"]);
+  return {
+    forwardedFor,
+    clientAddress: forwardedFor[0],
+    proto: proto === "https" || proto === "http" ? proto : peerSecure ? "https" : "http",
+    host: firstValue(headers["x-forwarded-host"]) ?? headers.host ?? "",
+  };
+}
+
+function withoutGatewayCookies(cookieHeader: string): string {
+  return cookieHeader
+    .split(/;\s*/)
+    .filter((pair) => pair && !gatewayCookiePattern.test(pair.slice(0, pair.indexOf("=")).trim()))
+    .join("; ");
+}
+
+export interface UpstreamRequestContext {
+  target: GatewayTarget;
+  client: ClientFacts;
+  requestId: string;
+  userId: string;
+}
+
+/** The headers a deployment receives: the client's, minus hop-by-hop fields and gateway credentials, plus X-Forwarded-*. */
+export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: UpstreamRequestContext): Record<string, string | string[]> {
+  const dropped = connectionNamed(headers);
+  const gatewayToken = presentedApiToken(headers);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || hopByHop.has(name) || dropped.has(name) || replacedOnTheWayIn.has(name)) continue;
+    if (name === "authorization" && gatewayToken && value.includes(gatewayToken)) continue;
+    if (name === "cookie") {
+      const kept = withoutGatewayCookies(String(value));
+      if (kept) out.cookie = kept;
+      continue;
+    }
+    out[name] = value;
+  }
+  out["x-forwarded-for"] = context.client.forwardedFor.join(", ");
+  out["x-forwarded-proto"] = context.client.proto;
+  if (context.client.host) out["x-forwarded-host"] = context.client.host;
+  out["x-forwarded-prefix"] = context.target.prefix;
+  out["x-request-id"] = context.requestId;
+  out[userIdHeader] = context.userId;
+  return out;
+}
+
+/** Maps a Location the deployment sent into the gateway prefix when it points at the deployment itself. */
+export function rewriteLocation(location: string, target: URL, prefix: string): string {
+  const basePath = target.pathname.replace(/\/+$/, "");
+  const insideBase = (path: string) => (basePath && (path === basePath || path.startsWith(`${basePath}/`)) ? path.slice(basePath.length) || "/" : path);
+  if (location.startsWith("/") && !location.startsWith("//")) return prefix + insideBase(location);
+  let url: URL;
+  try {
+    url = new URL(location, target);
+  } catch {
+    return location;
+  }
+  const isAbsolute = /^[a-z][a-z0-9+.-]*:|^\/\//i.test(location);
+  if (!isAbsolute || url.origin !== target.origin) return location;
+  return prefix + insideBase(url.pathname) + url.search + url.hash;
+}
+
+/** Scopes a deployment's cookie to the gateway prefix and to our host; null drops it. */
+export function rewriteSetCookie(setCookie: string, target: URL, prefix: string): string | null {
+  const [pair, ...attributes] = setCookie.split(";");
+  const name = pair.slice(0, pair.indexOf("=")).trim();
+  if (!name || gatewayCookiePattern.test(name)) return null;
+  const basePath = target.pathname.replace(/\/+$/, "");
+  let path = "/";
+  const kept: string[] = [];
+  for (const attribute of attributes) {
+    const trimmed = attribute.trim();
+    const key = trimmed.split("=")[0].trim().toLowerCase();
+    if (key === "domain") continue;
+    if (key === "path") {
+      const value = trimmed.slice(trimmed.indexOf("=") + 1).trim();
+      if (value.startsWith("/")) path = basePath && value.startsWith(basePath) ? value.slice(basePath.length) || "/" : value;
+      continue;
+    }
+    if (trimmed) kept.push(trimmed);
+  }
+  return [pair.trim(), `Path=${prefix}${path === "/" ? "/" : path}`, ...kept].join("; ");
+}
+
+export interface ClientResponseContext {
+  target: URL;
+  prefix: string;
+  requestId: string;
+  secure: boolean;
+}
+
+/** Headers every gateway answer carries, proxied or not. */
+export function securityHeaders(requestId: string, secure: boolean): OutgoingHttpHeaders {
+  return {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-request-id": requestId,
+    ...(secure ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
+  };
+}
+
+/**
+ * The headers the client receives from a deployment's answer. CORS belongs to the gateway, so the
+ * deployment's own access-control headers are dropped; Content-Encoding passes as is (we never decompress).
+ */
+export function clientResponseHeaders(upstream: IncomingHttpHeaders, context: ClientResponseContext): OutgoingHttpHeaders {
+  const dropped = connectionNamed(upstream);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(upstream)) {
+    if (value === undefined || hopByHop.has(name) || dropped.has(name) || name.startsWith("access-control-")) continue;
+    if (name === "location") {
+      out.location = rewriteLocation(String(value), context.target, context.prefix);
+    } else if (name === "set-cookie") {
+      const cookies = (Array.isArray(value) ? value : [value]).map((cookie) => rewriteSetCookie(cookie, context.target, context.prefix));
+      const kept = cookies.filter((cookie): cookie is string => cookie !== null);
+      if (kept.length) out["set-cookie"] = kept;
+    } else {
+      out[name] = value;
+    }
+  }
+  // A deployment may choose a stricter referrer policy; everything else here is the gateway's to say.
+  const deploymentReferrerPolicy = out["referrer-policy"];
+  Object.assign(out, securityHeaders(context.requestId, context.secure));
+  if (deploymentReferrerPolicy) out["referrer-policy"] = deploymentReferrerPolicy;
+  if (String(out["content-type"] ?? "").toLowerCase().startsWith("text/event-stream")) {
+    // Proxies and CDNs in front of us must neither buffer nor compress an event stream.
+    const cacheControl = String(out["cache-control"] ?? "no-cache");
+    out["cache-control"] = /no-transform/i.test(cacheControl) ? cacheControl : `${cacheControl}, no-transform`;
+    out["x-accel-buffering"] = "no";
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { apiTokenPrefix, userIdForApiToken } from "@/lib/auth/api-tokens";
+import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
+import { parseCookieHeader } from "@/lib/gateway/cookies";
+
+export interface Identity {
+  userId: string;
+  via: "session" | "api-token";
+}
+
+/** Header through which programs may present an API token when `Authorization` belongs to the deployment. */
+export const apiTokenHeader = "x-gatehouse-token";
+
+/** The API token a request presents, if any: a bearer token with our prefix, or the dedicated header. */
+export function presentedApiToken(headers: IncomingHttpHeaders): string | undefined {
+  const dedicated = headers[apiTokenHeader];
+  if (typeof dedicated === "string" && dedicated) return dedicated;
+  const authorization = headers.authorization;
+  const match = authorization && /^Bearer\s+(\S+)$/i.exec(authorization);
+  return match && match[1].startsWith(apiTokenPrefix) ? match[1] : undefined;
+}
+
+export class Authenticator {
+  private readonly sessions: SessionTokenVerifier;
+
+  constructor(secret: string) {
+    this.sessions = new SessionTokenVerifier(secret);
+  }
+
+  /** Who is calling, from an API token or the session cookie; null when neither is valid. */
+  async identify(headers: IncomingHttpHeaders): Promise<Identity | null> {
+    const token = presentedApiToken(headers);
+    if (token) {
+      const userId = await userIdForApiToken(token);
+      return userId ? { userId, via: "api-token" } : null;
+    }
+    const userId = await this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie)));
+    return userId ? { userId, via: "session" } : null;
+  }
+}

@@ -1,0 +1,29 @@
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+
+/**
+ * The gateway's own description of a request, independent of Next.js, so that a route handler and a
+ * plain node:http server can both drive the same pipeline.
+ */
+export interface GatewayRequest {
+  method: string;
+  /** The request path exactly as received: still percent-encoded, without the query. */
+  path: string;
+  /** The raw query string with its leading `?`, or "". */
+  query: string;
+  /** Lower-case header names, as node:http delivers them. */
+  headers: IncomingHttpHeaders;
+  body: AsyncIterable<Uint8Array> | null;
+  /** The address of the peer that connected to us (a proxy, when proxies are trusted). */
+  peerAddress: string;
+  /** Whether the peer connected over TLS. */
+  peerSecure: boolean;
+  /** Aborts when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface GatewayResponse {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  /** A stream from the deployment, or a small body the gateway wrote itself. */
+  body: AsyncIterable<Uint8Array> | Uint8Array | null;
+}
