@@ -3,7 +3,7 @@ import type { TLSSocket } from "node:tls";
 import next from "next";
 import { ConfigError } from "@/lib/config";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
-import { prepareProcess, StartupError } from "@/lib/startup";
+import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 
 const dev = process.argv.includes("--dev");
 const port = Number(process.env.PORT ?? 3000);
@@ -17,7 +17,8 @@ function stampTransport(request: IncomingMessage): void {
 }
 
 async function main(): Promise<void> {
-  const embedded = await prepareProcess();
+  await prepareEnvironment();
+  const embedded = await prepareDatabase({ shareRunning: false });
   process.env.GATEHOUSE_SERVER = "1";
   const app = next({ dev, dir: process.cwd(), hostname, port });
   await app.prepare();

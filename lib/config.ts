@@ -6,7 +6,8 @@ const optionalUrl = z
   .string()
   .trim()
   .transform((value) => (value === "" ? undefined : value))
-  .pipe(z.url({ protocol: /^https?$/ }).optional());
+  .pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional())
+  .optional();
 
 const environmentSchema = z
   .object({

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { config } from "@/lib/config";
-import { startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/database/embedded";
+import { runningEmbeddedDatabaseUrl, startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/database/embedded";
 import { applyMigrations, pendingMigrations } from "@/lib/database/migrations";
 
 /** Reads `.env` when present: the CLI and server start outside Next, which would otherwise do it. */
@@ -29,17 +29,21 @@ async function ensureEmbeddedSecret(dataDir: string): Promise<void> {
 
 export class StartupError extends Error {}
 
-/**
- * Everything a Gatehouse process needs before it serves: validated configuration and a migrated
- * database. Returns the embedded database when this process owns one, so it can stop it on exit.
- */
-export async function prepareProcess(): Promise<EmbeddedDatabase | undefined> {
+/** Validated configuration for the server and the CLI alike; throws ConfigError naming each bad variable. */
+export async function prepareEnvironment(): Promise<void> {
   loadDotEnv();
   await ensureEmbeddedSecret(process.env.GATEHOUSE_DATA_DIR || ".data");
   const settings = config();
   if (settings.GATEHOUSE_PUBLIC_URL) process.env.NEXTAUTH_URL = settings.GATEHOUSE_PUBLIC_URL;
   else process.env.AUTH_TRUST_HOST = "true";
+}
 
+/**
+ * A migrated database for this process: the configured server, or the embedded one. Returns the
+ * embedded database when this process owns it, so it can stop it on exit.
+ */
+export async function prepareDatabase(options: { shareRunning: boolean }): Promise<EmbeddedDatabase | undefined> {
+  const settings = config();
   if (settings.DATABASE_URL) {
     const pending = await pendingMigrations(settings.DATABASE_URL).catch((error: Error) => {
       throw new StartupError(`Cannot reach the database at DATABASE_URL: ${error.message}`);
@@ -47,6 +51,15 @@ export async function prepareProcess(): Promise<EmbeddedDatabase | undefined> {
     if (pending.length) {
       throw new StartupError(`The database has ${pending.length} pending migration(s) (${pending.join(", ")}). Run \`npm run db:migrate\`, then start again.`);
     }
+    return undefined;
+  }
+  // PGlite owns its directory alone: a second process shares the first one's socket or stays out.
+  const running = await runningEmbeddedDatabaseUrl(settings.GATEHOUSE_DATA_DIR);
+  if (running && !options.shareRunning) {
+    throw new StartupError(`Another Gatehouse process is serving the embedded database in ${settings.GATEHOUSE_DATA_DIR}. Stop it, or set GATEHOUSE_DATA_DIR to another directory.`);
+  }
+  if (running) {
+    process.env.DATABASE_URL = running;
     return undefined;
   }
   const embedded = await startEmbeddedDatabase(settings.GATEHOUSE_DATA_DIR);

@@ -1,0 +1,98 @@
+import { parseArgs } from "node:util";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { ConfigError } from "@/lib/config";
+import { db } from "@/lib/db";
+import { createDeployment, listDeployments, updateDeployment } from "@/lib/deployments/service";
+import { ApiError } from "@/lib/http/problem";
+import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
+import { createUser, findUserByEmail } from "@/lib/users/accounts";
+
+type Options = Record<string, string | undefined>;
+
+class UsageError extends Error {}
+
+const commands: Record<string, { usage: string; options: string[]; run(options: Options): Promise<unknown> }> = {
+  "user:create": {
+    usage: "user:create --email E --password P [--name N]",
+    options: ["email", "password", "name"],
+    run: (o) => createUser({ email: o.email, password: o.password, name: o.name }).then(({ id, email }) => ({ id, email })),
+  },
+  "deployment:create": {
+    usage: "deployment:create --owner E --name N --target URL [--status running|stopped|failed] [--cors-origin O]...",
+    options: ["owner", "name", "target", "status", "cors-origin"],
+    run: async (o) => {
+      const { id, userId, name, target, status, gatewayUrl, corsOrigins } = await createDeployment({
+        owner: o.owner,
+        name: o.name,
+        target: o.target,
+        status: o.status,
+        corsOrigins: o["cors-origin"] ? o["cors-origin"].split(",") : undefined,
+      });
+      return { id, userId, name, target, status, gatewayUrl, corsOrigins };
+    },
+  },
+  "deployment:set-status": {
+    usage: "deployment:set-status --id ID --status running|stopped|failed",
+    options: ["id", "status"],
+    run: (o) => updateDeployment({ id: o.id, status: o.status ?? "" }),
+  },
+  "deployment:list": {
+    usage: "deployment:list [--owner E]",
+    options: ["owner"],
+    run: (o) => listDeployments({ owner: o.owner }),
+  },
+  "token:create": {
+    usage: "token:create --owner E --name N   (prints the token once)",
+    options: ["owner", "name"],
+    run: async (o) => {
+      const user = o.owner ? await findUserByEmail(o.owner) : null;
+      if (!user) throw new UsageError(`No user has the email ${o.owner ?? "(missing --owner)"}.`);
+      return createApiToken({ userId: user.id, name: o.name });
+    },
+  },
+};
+
+function usage(): string {
+  return ["Usage: npm run cli -- <command> [options]", "", ...Object.values(commands).map((c) => `  ${c.usage}`)].join("\n");
+}
+
+function parse(argv: string[]): { name: string; options: Options } {
+  const [name, ...rest] = argv;
+  const command = name ? commands[name] : undefined;
+  if (!command) throw new UsageError(name ? `Unknown command: ${name}\n\n${usage()}` : usage());
+  try {
+    const { values } = parseArgs({
+      args: rest,
+      options: Object.fromEntries(command.options.map((option) => [option, { type: "string" as const }])),
+      strict: true,
+      allowPositionals: false,
+    });
+    return { name, options: values as Options };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\nUsage: npm run cli -- ${command.usage}`);
+  }
+}
+
+async function main(): Promise<number> {
+  const { name, options } = parse(process.argv.slice(2));
+  await prepareEnvironment();
+  const embedded = await prepareDatabase({ shareRunning: true });
+  try {
+    const result = await commands[name].run(options);
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } finally {
+    await db().$disconnect();
+    await embedded?.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    if (error instanceof ApiError) process.stderr.write(`error: ${error.detail}\n`);
+    else if (error instanceof UsageError || error instanceof ConfigError || error instanceof StartupError) process.stderr.write(`${error.message}\n`);
+    else process.stderr.write(`error: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
