@@ -1,15 +1,15 @@
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import next from "next";
-import { ConfigError } from "@/lib/config";
+import { config, ConfigError } from "@/lib/config";
+import { handleGatewayNode } from "@/lib/gateway/node-adapter";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
+import { gatewayPrefix } from "@/lib/gateway/path";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOST ?? "0.0.0.0";
 
-/** Tells the gateway what only the socket knows; a client's own copy of these headers is discarded first. */
+/** Tells the route handler what only the socket knows, overwriting any copy a client sent. */
 function stampTransport(request: IncomingMessage): void {
   request.headers[peerAddressHeader] = request.socket.remoteAddress ?? "";
   request.headers[peerSecureHeader] = (request.socket as TLSSocket).encrypted ? "1" : "0";
@@ -19,20 +19,28 @@ function stampTransport(request: IncomingMessage): void {
 async function main(): Promise<void> {
   await prepareEnvironment();
   const embedded = await prepareDatabase({ shareRunning: false });
+  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir } = config();
   process.env.GATEHOUSE_SERVER = "1";
   const app = next({ dev, dir: process.cwd(), hostname, port });
   await app.prepare();
-  const handle = app.getRequestHandler();
+  const handleNext = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
 
-  const server = createServer((request, response) => {
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (fastPath && request.url?.startsWith(gatewayPrefix)) {
+      handleGatewayNode(request, response).catch((error) => {
+        console.error("[gatehouse] gateway fast path failed", error);
+        response.destroy();
+      });
+      return;
+    }
     stampTransport(request);
-    void handle(request, response);
+    void handleNext(request, response);
   });
   server.on("upgrade", (request, socket, head) => void upgrade(request, socket, head));
   server.listen(port, hostname, () => {
-    console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}` +
-      (embedded ? ` with the embedded database in ${process.env.GATEHOUSE_DATA_DIR || ".data"}` : ""));
+    const where = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
+    console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on ${where}${embedded ? ` with the embedded database in ${dataDir}` : ""}`);
   });
 
   const shutdown = () => {

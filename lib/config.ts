@@ -11,6 +11,8 @@ const optionalUrl = z
 
 const environmentSchema = z
   .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default("0.0.0.0"),
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     DATABASE_URL: z
       .string()
@@ -29,6 +31,10 @@ const environmentSchema = z
     GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
     GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
     GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM: z.coerce.number().int().positive().default(128),
+    GATEWAY_FAST_PATH: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("true")
+      .transform((value) => value === "true"),
     GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
   })
   .superRefine((env, ctx) => {
@@ -53,7 +59,9 @@ export class ConfigError extends Error {
 
 /** Parses an environment; every problem names its variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const result = environmentSchema.safeParse(env);
+  // An empty variable (`DATABASE_URL=` in a .env file) means "not set", as in most tools.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = environmentSchema.safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => {

@@ -39,7 +39,9 @@ export async function listApiTokens(userId: string) {
 }
 
 const cacheTtlMs = 30_000;
-const tokenCache = new Map<string, { userId: string | null; expires: number }>();
+// Shared through globalThis for the same reason as the deployment cache (lib/deployments/cache.ts).
+const globalForTokens = globalThis as unknown as { gatehouseTokenCache?: Map<string, { userId: string | null; expires: number }> };
+const tokenCache = (globalForTokens.gatehouseTokenCache ??= new Map());
 
 /** The user an API token belongs to, or null. Cached briefly: revoking through the app clears the cache. */
 export async function userIdForApiToken(token: string): Promise<string | null> {

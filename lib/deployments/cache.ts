@@ -17,7 +17,10 @@ interface Entry {
   expires: number;
 }
 
-const entries = new Map<string, Entry>();
+// On globalThis: server.ts's fast path and Next's bundled route handlers load separate copies of this
+// module, and an invalidation made through one must reach the cache the other reads.
+const globalForCache = globalThis as unknown as { gatehouseDeploymentCache?: Map<string, Entry> };
+const entries = (globalForCache.gatehouseDeploymentCache ??= new Map<string, Entry>());
 const maxEntries = 10_000;
 
 async function load(id: string): Promise<RoutableDeployment | null> {

@@ -28,7 +28,8 @@ export function gatewayPath(userId: string, deploymentId: string): string {
 }
 
 function view(row: Row): DeploymentView {
-  const origin = config().GATEHOUSE_PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`;
+  const { GATEHOUSE_PUBLIC_URL, PORT } = config();
+  const origin = GATEHOUSE_PUBLIC_URL ?? `http://localhost:${PORT}`;
   return {
     ...row,
     gatewayUrl: new URL(gatewayPath(row.userId, row.id), origin).toString(),

@@ -78,6 +78,7 @@ function withoutGatewayCookies(cookieHeader: string): string {
 
 export interface UpstreamRequestContext {
   target: GatewayTarget;
+  canRelayContentEncoding: boolean;
   client: ClientFacts;
   requestId: string;
   userId: string;
@@ -98,6 +99,7 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: Up
     }
     out[name] = value;
   }
+  if (!context.canRelayContentEncoding) out["accept-encoding"] = "identity";
   out["x-forwarded-for"] = context.client.forwardedFor.join(", ");
   out["x-forwarded-proto"] = context.client.proto;
   if (context.client.host) out["x-forwarded-host"] = context.client.host;

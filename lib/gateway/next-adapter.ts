@@ -19,6 +19,15 @@ function headersOf(request: Request): IncomingHttpHeaders {
   return headers;
 }
 
+/**
+ * Next writes a route handler's head only with the first body chunk; an event stream whose first event
+ * is minutes away would leave its client waiting for headers. An empty first chunk sends the head now.
+ */
+async function* headFirst(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+  yield new Uint8Array(0);
+  yield* body;
+}
+
 function toResponse(answer: GatewayResponse): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
@@ -29,7 +38,7 @@ function toResponse(answer: GatewayResponse): Response {
   const body =
     answer.body instanceof Uint8Array || answer.body === null
       ? answer.body
-      : (ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(answer.body);
+      : (ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(headFirst(answer.body));
   return new Response(body as BodyInit | null, { status: answer.status, headers });
 }
 
@@ -60,6 +69,7 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
     body: request.body as AsyncIterable<Uint8Array> | null,
     peerAddress,
     peerSecure,
+    canRelayContentEncoding: false,
     signal: request.signal,
   });
   return toResponse(answer);

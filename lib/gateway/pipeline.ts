@@ -27,10 +27,11 @@ export class Gateway {
     const client = clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES);
     const secure = client.proto === "https";
     let deployment: RoutableDeployment | null = null;
+    let target: GatewayTarget | undefined;
     try {
       const resolved = resolveGatewayPath(request.path, request.query);
       if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, requestId, secure);
-      const { target } = resolved;
+      target = resolved.target;
 
       // Browsers send preflights without credentials, so they are answered before authentication.
       if (isPreflight(request.method, request.headers)) return this.preflight(request, target, requestId, secure);
@@ -42,7 +43,13 @@ export class Gateway {
         deployment.target.origin,
         deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query,
         request.method,
-        upstreamRequestHeaders(request.headers, { target, client, requestId, userId: identity.userId }),
+        upstreamRequestHeaders(request.headers, {
+          target,
+          client,
+          requestId,
+          userId: identity.userId,
+          canRelayContentEncoding: request.canRelayContentEncoding,
+        }),
         request.body,
         request.signal,
       );
@@ -59,8 +66,15 @@ export class Gateway {
       if (error instanceof ApiError && error.status === 401 && wantsHtml(request)) {
         return this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, requestId, secure);
       }
-      return this.problem(error, requestId, secure, corsHeaders(request.headers.origin, deployment));
+      return this.problem(error, requestId, secure, await this.refusalCors(request, target, deployment));
     }
+  }
+
+  /** Browser code on an allowed origin must be able to read a refusal (a 401 that starts its sign-in, say). */
+  private async refusalCors(request: GatewayRequest, target: GatewayTarget | undefined, deployment: RoutableDeployment | null) {
+    const origin = request.headers.origin;
+    if (!origin || !target) return {};
+    return corsHeaders(origin, deployment ?? (await routableDeployment(target.deploymentId).catch(() => null)));
   }
 
   private async authenticate(request: GatewayRequest): Promise<Identity> {

@@ -17,6 +17,11 @@ export interface GatewayRequest {
   peerAddress: string;
   /** Whether the peer connected over TLS. */
   peerSecure: boolean;
+  /**
+   * False where the transport drops a response's Content-Encoding (Next 16's route handlers do), so the
+   * deployment must be asked for an uncompressed body: relaying compressed bytes without the header would corrupt them.
+   */
+  canRelayContentEncoding: boolean;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
 }

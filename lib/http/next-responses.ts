@@ -12,7 +12,7 @@ export function withProblems<Args extends unknown[]>(handler: (...args: Args) =>
       const problem = error instanceof ApiError ? error : internalError();
       return Response.json(problemBody(problem, requestId), {
         status: problem.status,
-        headers: { ...problem.headers, "content-type": problemContentType },
+        headers: { ...problem.headers, "content-type": problemContentType, "x-request-id": requestId },
       });
     }
   };

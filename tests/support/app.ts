@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const tsx = path.join(root, "node_modules", ".bin", "tsx");
+
+export const testSecret = "gatehouse-test-secret-0123456789abcdef0123456789";
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  server.close();
+  return port;
+}
+
+export interface RunningApp {
+  url: string;
+  process: ChildProcess;
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+/** The environment every app the tests start shares (timeouts short enough to test). */
+export function appEnvironment(overrides: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    NEXTAUTH_SECRET: testSecret,
+    GATEWAY_HEADERS_TIMEOUT_MS: "2000",
+    HOST: "127.0.0.1",
+    ...overrides,
+  };
+}
+
+/** Starts `server.ts` (the production build must exist) and waits until it serves, or until it exits. */
+export async function startApp(env: Record<string, string | undefined>, timeoutMs = 60_000): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawn(tsx, ["server.ts"], { cwd: root, env: appEnvironment({ PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = once(child, "exit");
+  const app: RunningApp = {
+    url: `http://127.0.0.1:${port}`,
+    process: child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      const [code] = await exited;
+      return code as number | null;
+    },
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`The app exited with ${child.exitCode} before serving:\n${output}`);
+    if (/listening on/.test(output)) return app;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await app.stop();
+  throw new Error(`The app did not start within ${timeoutMs} ms:\n${output}`);
+}
+
+/** Runs the server and waits for it to exit by itself (for start-up refusals). */
+export async function runAppUntilExit(env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(tsx, ["server.ts"], { cwd: root, env: appEnvironment({ PORT: String(await freePort()), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => (output += chunk));
+  child.stderr.on("data", (chunk) => (output += chunk));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const [code] = await once(child, "exit");
+  clearTimeout(timer);
+  return { code, output };
+}
+
+/** Runs the operator CLI with the given environment. */
+export async function runCli(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(tsx, ["scripts/cli.ts", ...args], { cwd: root, env: appEnvironment(env), stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const [code] = await once(child, "exit");
+  return { code, stdout, stderr };
+}

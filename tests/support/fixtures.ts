@@ -1,0 +1,35 @@
+import { randomUUID } from "node:crypto";
+import { createApiToken } from "@/lib/auth/api-tokens";
+import { createDeployment } from "@/lib/deployments/service";
+import { createUser } from "@/lib/users/accounts";
+import { signIn } from "./session";
+
+/** The app under test, started by scripts/test.ts; DATABASE_URL points at its database. */
+export function appUrl(): string {
+  const url = process.env.GATEHOUSE_TEST_APP_URL;
+  if (!url || !process.env.DATABASE_URL) throw new Error("Run the integration tests through `npm test` (scripts/test.ts starts the app they need).");
+  return url;
+}
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  cookie: string;
+}
+
+export async function newUser(): Promise<TestUser> {
+  const email = `user-${randomUUID()}@example.test`;
+  const password = "correct horse battery";
+  const { id } = await createUser({ email, password });
+  return { id, email, password, cookie: await signIn(appUrl(), email, password) };
+}
+
+export async function newDeployment(owner: TestUser, target: string, extra: { status?: string; corsOrigins?: string[] } = {}) {
+  const deployment = await createDeployment({ owner: owner.email, name: `d-${randomUUID().slice(0, 8)}`, target, ...extra });
+  return { ...deployment, path: `/api/gateway/${owner.id}/${deployment.id}` };
+}
+
+export async function newApiToken(owner: TestUser): Promise<string> {
+  return (await createApiToken({ userId: owner.id, name: "test" })).token;
+}
