@@ -2,13 +2,6 @@ import { z } from "zod";
 
 const positiveMs = z.coerce.number().int().positive();
 
-const optionalUrl = z
-  .string()
-  .trim()
-  .transform((value) => (value === "" ? undefined : value))
-  .pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional())
-  .optional();
-
 const environmentSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -21,12 +14,12 @@ const environmentSchema = z
       .optional(),
     GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
     NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)"),
-    GATEHOUSE_PUBLIC_URL: optionalUrl,
+    GATEHOUSE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://gatehouse.example.com" }).optional(),
     GITHUB_ID: z.string().optional(),
     GITHUB_SECRET: z.string().optional(),
     GOOGLE_CLIENT_ID: z.string().optional(),
     GOOGLE_CLIENT_SECRET: z.string().optional(),
-    GATEWAY_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
+    GATEWAY_TRUSTED_PROXIES: z.coerce.number({ error: "must be a whole number" }).int().min(0, "must be 0 or more").max(10, "must be at most 10").default(0),
     GATEWAY_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
     GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
     GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
@@ -36,17 +29,19 @@ const environmentSchema = z
       .default("true")
       .transform((value) => value === "true"),
     GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
-  })
-  .superRefine((env, ctx) => {
-    for (const [id, secret] of [
-      ["GITHUB_ID", "GITHUB_SECRET"],
-      ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
-    ] as const) {
-      if (Boolean(env[id]) !== Boolean(env[secret])) {
-        ctx.addIssue({ code: "custom", path: [env[id] ? secret : id], message: `must be set together with ${env[id] ? id : secret}` });
-      }
-    }
   });
+
+const credentialPairs = [
+  ["GITHUB_ID", "GITHUB_SECRET"],
+  ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+] as const;
+
+/** An OAuth provider needs both halves; checked apart so it is reported alongside every other problem. */
+function missingHalves(env: Record<string, string | undefined>): string[] {
+  return credentialPairs
+    .filter(([id, secret]) => Boolean(env[id]) !== Boolean(env[secret]))
+    .map(([id, secret]) => (env[id] ? `${secret} must be set together with ${id}` : `${id} must be set together with ${secret}`));
+}
 
 export type Config = z.infer<typeof environmentSchema>;
 
@@ -62,14 +57,16 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`DATABASE_URL=` in a .env file) means "not set", as in most tools.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const result = environmentSchema.safeParse(present);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
+  const problems = [
+    ...(result.error?.issues ?? []).map((issue) => {
       const variable = issue.path.join(".") || "environment";
-      const message = issue.code === "invalid_type" && env[variable] === undefined ? "is required" : issue.message;
+      const message = issue.code === "invalid_type" && present[variable] === undefined ? "is required" : issue.message;
       return `${variable} ${message}`;
     }),
-  );
+    ...missingHalves(present),
+  ];
+  if (problems.length || !result.success) throw new ConfigError(problems);
+  return result.data;
 }
 
 let current: Config | undefined;

@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { RoutableDeployment } from "@/lib/deployments/cache";
+import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
+
+const deployment = (origins: string[]): RoutableDeployment => ({
+  id: "d1",
+  userId: "u1",
+  name: "app",
+  target: new URL("http://h"),
+  status: "running",
+  corsOrigins: new Set(origins),
+});
+
+test("a preflight needs an origin and a requested method", () => {
+  assert.ok(isPreflight("OPTIONS", { origin: "https://a.example", "access-control-request-method": "POST" }));
+  assert.ok(!isPreflight("OPTIONS", { origin: "https://a.example" }));
+  assert.ok(!isPreflight("POST", { origin: "https://a.example", "access-control-request-method": "POST" }));
+});
+
+test("an allowed origin is reflected with credentials; others get nothing", () => {
+  const allowed = corsHeaders("https://a.example", deployment(["https://a.example"]));
+  assert.equal(allowed["access-control-allow-origin"], "https://a.example");
+  assert.equal(allowed["access-control-allow-credentials"], "true");
+  assert.deepEqual(corsHeaders("https://b.example", deployment(["https://a.example"])), {});
+  assert.deepEqual(corsHeaders("https://a.example", deployment([])), {});
+});
+
+test("a wildcard never comes with credentials", () => {
+  const open = corsHeaders("https://b.example", deployment(["*"]));
+  assert.equal(open["access-control-allow-origin"], "*");
+  assert.equal(open["access-control-allow-credentials"], undefined);
+});
+
+test("preflight answers list the MCP and SSE headers", () => {
+  const headers = preflightHeaders("https://a.example", deployment(["https://a.example"]))!;
+  for (const name of ["Authorization", "Content-Type", "MCP-Protocol-Version", "Mcp-Session-Id", "Last-Event-ID"]) {
+    assert.match(String(headers["access-control-allow-headers"]), new RegExp(name));
+  }
+  assert.equal(preflightHeaders("https://b.example", deployment(["https://a.example"])), null);
+});

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { clientFacts, clientResponseHeaders, rewriteLocation, rewriteSetCookie, upstreamRequestHeaders } from "@/lib/gateway/headers";
+
+const prefix = "/api/gateway/u1/d1";
+const target = { userId: "u1", deploymentId: "d1", prefix, upstreamPath: "/" };
+
+test("with no trusted proxies only the socket address counts", () => {
+  const facts = clientFacts({ "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https", host: "gw.example" }, "10.0.0.9", false, 0);
+  assert.deepEqual(facts, { forwardedFor: ["10.0.0.9"], clientAddress: "10.0.0.9", proto: "http", host: "gw.example" });
+});
+
+test("with N trusted proxies the last N hops are believed and nothing before them", () => {
+  const headers = { "x-forwarded-for": "6.6.6.6, 203.0.113.7, 10.0.0.2", "x-forwarded-proto": "https", "x-forwarded-host": "public.example", host: "internal" };
+  const two = clientFacts(headers, "10.0.0.1", false, 2);
+  assert.deepEqual(two.forwardedFor, ["203.0.113.7", "10.0.0.2", "10.0.0.1"]);
+  assert.equal(two.clientAddress, "203.0.113.7");
+  assert.equal(two.proto, "https");
+  assert.equal(two.host, "public.example");
+  assert.equal(clientFacts({}, "10.0.0.1", false, 3).clientAddress, "10.0.0.1");
+});
+
+test("upstream headers drop hop-by-hop fields, Connection-named fields, gateway cookies and credentials", () => {
+  const out = upstreamRequestHeaders(
+    {
+      connection: "close, x-secret",
+      "x-secret": "1",
+      te: "trailers",
+      "transfer-encoding": "chunked",
+      upgrade: "h2c",
+      cookie: "next-auth.session-token=abc; theme=dark; __Secure-next-auth.callback-url=x",
+      authorization: "Bearer ght_abc",
+      "x-gatehouse-user-id": "spoofed",
+      accept: "text/html",
+    },
+    { target, client: { forwardedFor: ["1.2.3.4"], clientAddress: "1.2.3.4", proto: "https", host: "gw" }, requestId: "rid-12345678", userId: "u1", canRelayContentEncoding: true },
+  );
+  assert.deepEqual(out, {
+    cookie: "theme=dark",
+    accept: "text/html",
+    "x-forwarded-for": "1.2.3.4",
+    "x-forwarded-proto": "https",
+    "x-forwarded-host": "gw",
+    "x-forwarded-prefix": prefix,
+    "x-request-id": "rid-12345678",
+    "x-gatehouse-user-id": "u1",
+  });
+});
+
+test("Location pointing at the deployment is mapped into the prefix", () => {
+  const origin = new URL("http://10.1.1.1:8080");
+  assert.equal(rewriteLocation("/a?b=1", origin, prefix), `${prefix}/a?b=1`);
+  assert.equal(rewriteLocation("http://10.1.1.1:8080/x#y", origin, prefix), `${prefix}/x#y`);
+  assert.equal(rewriteLocation("//10.1.1.1:8080/x", origin, prefix), `${prefix}/x`);
+  assert.equal(rewriteLocation("https://other.example/", origin, prefix), "https://other.example/");
+  assert.equal(rewriteLocation("next", origin, prefix), "next");
+  assert.equal(rewriteLocation("/base/in", new URL("http://h/base"), prefix), `${prefix}/in`);
+});
+
+test("Set-Cookie loses Domain, gains a Path inside the prefix, and gateway names are dropped", () => {
+  const origin = new URL("http://h");
+  assert.equal(rewriteSetCookie("a=1; Domain=h; Path=/x; Secure", origin, prefix), `a=1; Path=${prefix}/x; Secure`);
+  assert.equal(rewriteSetCookie("a=1", origin, prefix), `a=1; Path=${prefix}/`);
+  assert.equal(rewriteSetCookie("next-auth.session-token=evil", origin, prefix), null);
+});
+
+test("event streams are marked no-transform and unbuffered; security headers are added", () => {
+  const out = clientResponseHeaders(
+    { "content-type": "text/event-stream", "cache-control": "no-cache", "access-control-allow-origin": "*", "keep-alive": "timeout=5" },
+    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: true },
+  );
+  assert.equal(out["cache-control"], "no-cache, no-transform");
+  assert.equal(out["x-accel-buffering"], "no");
+  assert.equal(out["access-control-allow-origin"], undefined);
+  assert.equal(out["keep-alive"], undefined);
+  assert.equal(out["x-content-type-options"], "nosniff");
+  assert.match(String(out["strict-transport-security"]), /max-age=/);
+});
