@@ -5,9 +5,10 @@ import { NextResponse, type NextRequest } from "next/server";
 export function middleware(request: NextRequest) {
   const hasSession = request.cookies.getAll().some((cookie) => /^(__Secure-)?next-auth\.session-token/.test(cookie.name));
   if (hasSession) return NextResponse.next();
-  // A relative Location: request.url may name an internal host rather than the one the browser used.
-  const callbackUrl = encodeURIComponent(request.nextUrl.pathname + request.nextUrl.search);
-  return new NextResponse(null, { status: 307, headers: { location: `/signin?callbackUrl=${callbackUrl}` } });
+  // Built from the Host header: request.url may name an internal host rather than the one the browser used.
+  const signIn = new URL("/signin", `${request.nextUrl.protocol}//${request.headers.get("host") ?? request.nextUrl.host}`);
+  signIn.searchParams.set("callbackUrl", request.nextUrl.pathname + request.nextUrl.search);
+  return NextResponse.redirect(signIn);
 }
 
 // Only the dashboard: middleware buffers request bodies (up to 10 MB), which the gateway must never suffer.

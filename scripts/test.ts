@@ -43,11 +43,12 @@ async function withPostgresDatabase<T>(use: (url: string) => Promise<T>): Promis
   }
 }
 
-async function integration(label: string, env: Record<string, string>, databaseUrl: () => Promise<string>): Promise<boolean> {
+async function integration(label: string, database: "postgres" | "embedded", env: Record<string, string>, databaseUrl: () => Promise<string>): Promise<boolean> {
   console.log(`\n=== integration tests on ${label} ===`);
   const app = await startApp(env);
   try {
-    return await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast", GATEHOUSE_TEST_ADMIN_URL: adminUrl }));
+    return await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
+        GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_ADMIN_URL: adminUrl }));
   } finally {
     await app.stop();
   }
@@ -60,15 +61,15 @@ async function main(): Promise<number> {
   if (!only || only === "postgres") {
     await withPostgresDatabase(async (url) => {
       await applyMigrations(url);
-      results["integration (PostgreSQL, fast path)"] = await integration("PostgreSQL, fast path", { DATABASE_URL: url }, async () => url);
-      results["integration (PostgreSQL, route handler)"] = await integration("PostgreSQL, Next route handler", { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" }, async () => url);
+      results["integration (PostgreSQL, fast path)"] = await integration("PostgreSQL, fast path", "postgres", { DATABASE_URL: url }, async () => url);
+      results["integration (PostgreSQL, route handler)"] = await integration("PostgreSQL, Next route handler", "postgres", { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" }, async () => url);
     });
   }
 
   if (!only || only === "embedded") {
     const dataDir = await mkdtemp(path.join(tmpdir(), "gatehouse-embedded-"));
     try {
-      results["integration (embedded PGlite, fast path)"] = await integration("embedded PGlite, fast path", { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" }, async () => {
+      results["integration (embedded PGlite, fast path)"] = await integration("embedded PGlite, fast path", "embedded", { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" }, async () => {
         const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
         return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
       });

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { before, test } from "node:test";
+import { appUrl, newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
+import { signIn } from "@/tests/support/session";
+
+let app: string;
+let owner: TestUser;
+
+before(async () => {
+  app = appUrl();
+  owner = await newUser();
+});
+
+test("the dashboard sends visitors without a session to sign-in and back", async () => {
+  const response = await fetch(`${app}/dashboard`, { redirect: "manual" });
+  assert.equal(response.status, 307);
+  const location = new URL(response.headers.get("location")!, app);
+  assert.equal(location.origin, app, "the host the browser used");
+  assert.equal(location.pathname + location.search, "/signin?callbackUrl=%2Fdashboard");
+});
+
+test("the dashboard lists the signed-in user's deployments with their gateway links, and only theirs", async () => {
+  const mine = await newDeployment(owner, "http://127.0.0.1:9");
+  const theirs = await newDeployment(await newUser(), "http://127.0.0.1:9");
+  const html = await (await fetch(`${app}/dashboard`, { headers: { cookie: owner.cookie } })).text();
+  assert.match(html, new RegExp(mine.name));
+  assert.match(html, new RegExp(`${mine.path}/`));
+  assert.doesNotMatch(html, new RegExp(theirs.name));
+});
+
+test("an empty dashboard explains how deployments appear", async () => {
+  const html = await (await fetch(`${app}/dashboard`, { headers: { cookie: (await newUser()).cookie } })).text();
+  assert.match(html, /No deployments yet/);
+});
+
+test("sign-in, sign-up and sign-out pages render", async () => {
+  for (const [path, text] of [["/signin", "Sign in"], ["/signup", "Create an account"], ["/signout", "Sign out"]]) {
+    const response = await fetch(`${app}${path}`);
+    assert.equal(response.status, 200, path);
+    assert.match(await response.text(), new RegExp(text), path);
+  }
+});
+
+test("sign-up creates an account that can sign in; bad and duplicate input get problems", async () => {
+  const email = `signup-${randomUUID()}@example.test`;
+  const post = (body: unknown) => fetch(`${app}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  assert.equal((await post({ email, password: "a fine password" })).status, 201);
+  assert.ok(await signIn(app, email, "a fine password"));
+
+  const duplicate = await post({ email: email.toUpperCase(), password: "a fine password" });
+  assert.equal(duplicate.status, 409);
+  assert.match(duplicate.headers.get("content-type") ?? "", /problem\+json/);
+
+  const invalid = await post({ email: "nope", password: "x" });
+  assert.equal(invalid.status, 400);
+  const problem = await invalid.json();
+  assert.deepEqual(problem.errors.map((e: { path: string }) => e.path).sort(), ["email", "password"]);
+});
+
+test("a wrong password gives no session", async () => {
+  await assert.rejects(signIn(app, owner.email, "wrong password"), /Sign-in failed/);
+});
