@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { rateSchema } from "@/lib/deployments/schema";
 
 const positiveMs = z.coerce.number().int().positive();
 
@@ -29,11 +30,29 @@ const environmentSchema = z
       .default("true")
       .transform((value) => value === "true"),
     GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+
+    REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
+    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: "must be the https:// REST URL of an Upstash database" }).optional(),
+    UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+    GATEWAY_RATE_LIMIT_USER: rateSchema.default({ limit: 600, windowSeconds: 60 }),
+    GATEWAY_RATE_LIMIT_DEPLOYMENT: rateSchema.default({ limit: 300, windowSeconds: 60 }),
+    GATEWAY_RATE_LIMIT_TIMEOUT_MS: positiveMs.default(150),
+    GATEWAY_RATE_LIMIT_ON_ERROR: z.enum(["allow", "deny"], { error: "must be allow or deny" }).default("allow"),
+
+    GATEWAY_BREAKER_WINDOW_MS: positiveMs.default(30_000),
+    GATEWAY_BREAKER_MIN_REQUESTS: z.coerce.number().int().positive().default(10),
+    GATEWAY_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).max(1, "must be a ratio between 0 and 1, like 0.5").default(0.5),
+    GATEWAY_BREAKER_CONSECUTIVE_FAILURES: z.coerce.number().int().positive().default(5),
+    GATEWAY_BREAKER_COOLDOWN_MS: positiveMs.default(15_000),
+    GATEWAY_BREAKER_MAX_COOLDOWN_MS: positiveMs.default(300_000),
+    GATEWAY_BREAKER_HALF_OPEN_PROBES: z.coerce.number().int().positive().default(1),
+    GATEWAY_BREAKER_SYNC_MS: positiveMs.default(1_000),
   });
 
 const credentialPairs = [
   ["GITHUB_ID", "GITHUB_SECRET"],
   ["GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"],
+  ["UPSTASH_REDIS_REST_URL", "UPSTASH_REDIS_REST_TOKEN"],
 ] as const;
 
 /** An OAuth provider needs both halves; checked apart so it is reported alongside every other problem. */

@@ -1,6 +1,7 @@
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { DeploymentStatusName } from "@/lib/deployments/schema";
+import type { RateRule } from "@/lib/gateway/rate-limit";
 
 /** What the gateway needs to know about a deployment on every request. */
 export interface RoutableDeployment {
@@ -10,6 +11,8 @@ export interface RoutableDeployment {
   target: URL;
   status: DeploymentStatusName;
   corsOrigins: ReadonlySet<string>;
+  /** The deployment's own rate limit, or null for the configured default. */
+  rate: RateRule | null;
 }
 
 interface Entry {
@@ -26,9 +29,27 @@ const maxEntries = 10_000;
 async function load(id: string): Promise<RoutableDeployment | null> {
   const row = await db().deployment.findUnique({
     where: { id },
-    select: { id: true, userId: true, name: true, target: true, status: true, corsOrigins: true },
+    select: {
+      id: true,
+      userId: true,
+      name: true,
+      target: true,
+      status: true,
+      corsOrigins: true,
+      rateLimit: true,
+      rateLimitWindowSeconds: true,
+      rateLimitAlgorithm: true,
+      rateLimitBurst: true,
+    },
   });
-  return row && { ...row, target: new URL(row.target), corsOrigins: new Set(row.corsOrigins) };
+  if (!row) return null;
+  const { rateLimit, rateLimitWindowSeconds, rateLimitAlgorithm, rateLimitBurst, ...rest } = row;
+  return {
+    ...rest,
+    target: new URL(row.target),
+    corsOrigins: new Set(row.corsOrigins),
+    rate: rateLimit && rateLimitWindowSeconds ? { limit: rateLimit, windowSeconds: rateLimitWindowSeconds, algorithm: rateLimitAlgorithm, burst: rateLimitBurst } : null,
+  };
 }
 
 /**

@@ -36,3 +36,25 @@ export const deploymentNameSchema = z
   .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "must be lowercase letters, digits and inner hyphens");
 
 export const idSchema = z.string().regex(/^[a-z0-9]{1,64}$/, "is not a valid id");
+
+export interface Rate {
+  limit: number;
+  windowSeconds: number;
+}
+
+const windowUnits = { s: 1, m: 60, h: 3600 } as const;
+
+/** A rate as people write it: `300/60s`, `20/1m`, `1000/1h`. */
+export const rateSchema = z.string().trim().transform((value, ctx): Rate => {
+  const match = /^(\d+)\s*\/\s*(\d+)\s*([smh])$/.exec(value);
+  const limit = match ? Number(match[1]) : 0;
+  const windowSeconds = match ? Number(match[2]) * windowUnits[match[3] as keyof typeof windowUnits] : 0;
+  if (!match || limit < 1 || limit > 1_000_000 || windowSeconds < 1 || windowSeconds > 86_400) {
+    ctx.addIssue({ code: "custom", message: "must look like 300/60s, 20/1m or 1000/1h (1 to 1,000,000 requests, a window of 1 s to 24 h)" });
+    return z.NEVER;
+  }
+  return { limit, windowSeconds };
+});
+
+export const rateLimitAlgorithms = ["sliding", "token"] as const;
+export const rateLimitAlgorithmSchema = z.enum(rateLimitAlgorithms, { error: "must be sliding or token" });

@@ -1,13 +1,17 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { config } from "@/lib/config";
 import { routableDeployment, type RoutableDeployment } from "@/lib/deployments/cache";
+import { recordDeploymentEvent } from "@/lib/deployments/events";
+import { CircuitBreakers, type BreakerTicket } from "@/lib/gateway/breaker";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
-import { ClientAbortedError, Forwarder } from "@/lib/gateway/forward";
-import { clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
+import { ClientAbortedError, Forwarder, type UpstreamResponse } from "@/lib/gateway/forward";
+import { clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders, type ClientFacts } from "@/lib/gateway/headers";
 import { Authenticator, type Identity } from "@/lib/gateway/identity";
 import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
+import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
+import { sharedRedis } from "@/lib/redis/client";
 
 const notFound = () =>
   new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
@@ -16,65 +20,68 @@ function wantsHtml(request: GatewayRequest): boolean {
   return (request.method === "GET" || request.method === "HEAD") && /text\/html/.test(String(request.headers.accept ?? ""));
 }
 
-/** Each stage either passes its result on or throws an ApiError that `problem` turns into the answer. */
+/** What one request has established so far; the error path needs it for CORS. */
+interface Progress {
+  requestId: string;
+  client: ClientFacts;
+  target?: GatewayTarget;
+  deployment?: RoutableDeployment;
+}
+
+/**
+ * The gateway: every stage either hands its result to the next or throws an ApiError, which
+ * `problem` turns into the answer. Built once per process.
+ */
 export class Gateway {
   private readonly settings = config();
   private readonly authenticator = new Authenticator(this.settings.NEXTAUTH_SECRET);
   private readonly forwarder = new Forwarder(this.settings);
+  private readonly redis = sharedRedis(this.settings);
+  private readonly rateLimiter = new RateLimiter(this.settings, this.redis);
+  readonly breakers = new CircuitBreakers(this.settings, this.redis, (transition) => recordDeploymentEvent({ ...transition, kind: "breaker" }));
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
-    const requestId = requestIdFrom(request.headers);
-    const client = clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES);
-    const secure = client.proto === "https";
-    let deployment: RoutableDeployment | null = null;
-    let target: GatewayTarget | undefined;
+    const progress: Progress = {
+      requestId: requestIdFrom(request.headers),
+      client: clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES),
+    };
     try {
-      const resolved = resolveGatewayPath(request.path, request.query);
-      if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, requestId, secure);
-      target = resolved.target;
-
-      // Browsers send preflights without credentials, so they are answered before authentication.
-      if (isPreflight(request.method, request.headers)) return this.preflight(request, target, requestId, secure);
-
-      const identity = await this.authenticate(request);
-      deployment = await this.authorize(identity, target);
-
-      const upstream = await this.forwarder.send(
-        deployment.target.origin,
-        deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query,
-        request.method,
-        upstreamRequestHeaders(request.headers, {
-          target,
-          client,
-          requestId,
-          userId: identity.userId,
-          canRelayContentEncoding: request.canRelayContentEncoding,
-        }),
-        request.body,
-        request.signal,
-      );
-
-      return {
-        status: upstream.status,
-        headers: {
-          ...clientResponseHeaders(upstream.headers, { target: deployment.target, prefix: target.prefix, requestId, secure }),
-          ...corsHeaders(request.headers.origin, deployment),
-        },
-        body: upstream.body,
-      };
+      return await this.pass(request, progress);
     } catch (error) {
+      const secure = progress.client.proto === "https";
       if (error instanceof ApiError && error.status === 401 && wantsHtml(request)) {
-        return this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, requestId, secure);
+        return this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, progress.requestId, secure);
       }
-      return this.problem(error, requestId, secure, await this.refusalCors(request, target, deployment));
+      return this.problem(error, progress.requestId, secure, await this.refusalCors(request, progress));
     }
   }
 
-  /** Browser code on an allowed origin must be able to read a refusal (a 401 that starts its sign-in, say). */
-  private async refusalCors(request: GatewayRequest, target: GatewayTarget | undefined, deployment: RoutableDeployment | null) {
-    const origin = request.headers.origin;
-    if (!origin || !target) return {};
-    return corsHeaders(origin, deployment ?? (await routableDeployment(target.deploymentId).catch(() => null)));
+  private async pass(request: GatewayRequest, progress: Progress): Promise<GatewayResponse> {
+    const { requestId, client } = progress;
+    const secure = client.proto === "https";
+
+    const resolved = resolveGatewayPath(request.path, request.query);
+    if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, requestId, secure);
+    const target = (progress.target = resolved.target);
+
+    // Browsers send preflights without credentials, so they are answered before authentication.
+    if (isPreflight(request.method, request.headers)) return this.preflight(request, target, requestId, secure);
+
+    const identity = await this.authenticate(request);
+    const deployment = (progress.deployment = await this.authorize(identity, target));
+    const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
+    const ticket = await this.breakers.admit(deployment.id, deployment.name);
+    const upstream = await this.forward(request, ticket, { target, deployment, identity, client, requestId });
+
+    return {
+      status: upstream.status,
+      headers: {
+        ...clientResponseHeaders(upstream.headers, { target: deployment.target, prefix: target.prefix, requestId, secure }),
+        ...corsHeaders(request.headers.origin, deployment),
+        ...rateLimitHeaders,
+      },
+      body: upstream.body,
+    };
   }
 
   private async authenticate(request: GatewayRequest): Promise<Identity> {
@@ -101,13 +108,52 @@ export class Gateway {
     return deployment;
   }
 
+  /** Streams the request to the deployment and tells its breaker how it went: refusals, timeouts and 5xx are failures. */
+  private async forward(
+    request: GatewayRequest,
+    ticket: BreakerTicket,
+    context: { target: GatewayTarget; deployment: RoutableDeployment; identity: Identity; client: ClientFacts; requestId: string },
+  ): Promise<UpstreamResponse> {
+    const { target, deployment } = context;
+    try {
+      const upstream = await this.forwarder.send(
+        deployment.target.origin,
+        deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query,
+        request.method,
+        upstreamRequestHeaders(request.headers, {
+          target,
+          client: context.client,
+          requestId: context.requestId,
+          userId: context.identity.userId,
+          canRelayContentEncoding: request.canRelayContentEncoding,
+        }),
+        request.body,
+        request.signal,
+      );
+      this.breakers.record(ticket, upstream.status >= 500 ? "failure" : "success", `status ${upstream.status}`);
+      return upstream;
+    } catch (error) {
+      const upstreamFault = error instanceof ApiError && (error.status === 502 || error.status === 504);
+      this.breakers.record(ticket, upstreamFault ? "failure" : undefined, upstreamFault ? error.title.toLowerCase() : "");
+      throw error;
+    }
+  }
+
   private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<GatewayResponse> {
     const deployment = await routableDeployment(target.deploymentId);
     const headers = preflightHeaders(request.headers.origin, deployment);
     if (!headers) {
-      return this.problem(new ApiError(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin."), requestId, secure, {});
+      const refusal = new ApiError(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.");
+      return this.problem(refusal, requestId, secure, {});
     }
     return { status: 204, headers: { ...headers, ...securityHeaders(requestId, secure) }, body: null };
+  }
+
+  /** Browser code on an allowed origin must be able to read a refusal (a 401 that starts its sign-in, say). */
+  private async refusalCors(request: GatewayRequest, progress: Progress): Promise<OutgoingHttpHeaders> {
+    const origin = request.headers.origin;
+    if (!origin || !progress.target) return {};
+    return corsHeaders(origin, progress.deployment ?? (await routableDeployment(progress.target.deploymentId).catch(() => null)));
   }
 
   private redirect(location: string, status: number, requestId: string, secure: boolean): GatewayResponse {
@@ -136,7 +182,7 @@ export class Gateway {
 
 const globalForGateway = globalThis as unknown as { gatehouseGateway?: Gateway };
 
-/** The process's gateway, built once: its connection pool and derived keys outlive requests. */
+/** The process's gateway, built once: its connection pool, limiters, breakers and derived keys outlive requests. */
 export function gateway(): Gateway {
   globalForGateway.gatehouseGateway ??= new Gateway();
   return globalForGateway.gatehouseGateway;

@@ -10,6 +10,7 @@ const deployment = (origins: string[]): RoutableDeployment => ({
   target: new URL("http://h"),
   status: "running",
   corsOrigins: new Set(origins),
+  rate: null,
 });
 
 test("a preflight needs an origin and a requested method", () => {

@@ -1,0 +1,129 @@
+import type { OutgoingHttpHeaders } from "node:http";
+import { Ratelimit } from "@upstash/ratelimit";
+import type { Redis } from "@upstash/redis";
+import type { Config } from "@/lib/config";
+import type { RoutableDeployment } from "@/lib/deployments/cache";
+import { MemorySlidingWindow, MemoryTokenBucket, type LimitResult } from "@/lib/gateway/memory-limiter";
+import { ApiError } from "@/lib/http/problem";
+
+export interface RateRule {
+  limit: number;
+  windowSeconds: number;
+  algorithm: "sliding" | "token";
+  /** Token bucket only: the bucket's size, the largest burst. */
+  burst?: number | null;
+}
+
+interface Limiter {
+  limit(identifier: string): Promise<LimitResult> | LimitResult;
+}
+
+/** Counts the limiter's own failures (Redis slow or down), for logs and metrics. */
+export const limiterHealth = { failures: 0, lastLoggedAt: 0 };
+const logIntervalMs = 60_000;
+
+class LimiterUnavailable extends Error {}
+
+function withDeadline<T>(work: Promise<T> | T, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${ms} ms`)), ms);
+    Promise.resolve(work).then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/**
+ * Two limits on every request, per user (all their deployments) and per deployment (all callers).
+ * Limiter objects are built once per rule and kept: @upstash/ratelimit's ephemeral cache of blocked
+ * identifiers lives in them, and sparing Redis that round trip is its point.
+ */
+export class RateLimiter {
+  private readonly limiters = new Map<string, Limiter>();
+  private readonly userRule: RateRule;
+  private readonly deploymentRule: RateRule;
+
+  constructor(
+    private readonly settings: Pick<Config, "GATEWAY_RATE_LIMIT_USER" | "GATEWAY_RATE_LIMIT_DEPLOYMENT" | "GATEWAY_RATE_LIMIT_TIMEOUT_MS" | "GATEWAY_RATE_LIMIT_ON_ERROR">,
+    private readonly redis: Redis | null,
+  ) {
+    this.userRule = { ...settings.GATEWAY_RATE_LIMIT_USER, algorithm: "sliding" };
+    this.deploymentRule = { ...settings.GATEWAY_RATE_LIMIT_DEPLOYMENT, algorithm: "sliding" };
+  }
+
+  /** Passes, returning the RateLimit headers for the answer, or throws a 429 (or 503 when failing closed). */
+  async check(userId: string, deployment: RoutableDeployment): Promise<OutgoingHttpHeaders> {
+    const deploymentRule = deployment.rate ?? this.deploymentRule;
+    let results: [LimitResult, LimitResult];
+    try {
+      results = await withDeadline(
+        Promise.all([this.limiter(this.userRule).limit(`user:${userId}`), this.limiter(deploymentRule).limit(`deployment:${deployment.id}`)]),
+        this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS,
+      );
+    } catch (error) {
+      return this.onLimiterFailure(error);
+    }
+    const [user, perDeployment] = results;
+    const policies = [
+      { name: "user", rule: this.userRule, result: user },
+      { name: "deployment", rule: deploymentRule, result: perDeployment },
+    ];
+    const headers: OutgoingHttpHeaders = {
+      "ratelimit-policy": policies.map((p) => `"${p.name}";q=${p.result.limit};w=${p.rule.windowSeconds}`).join(", "),
+    };
+    const refused = policies.filter((p) => !p.result.success);
+    // RateLimit describes the policy closest to refusing: the one a client must respect next.
+    const tightest = (refused.length ? refused : policies).reduce((a, b) => (b.result.remaining < a.result.remaining ? b : a));
+    const secondsLeft = Math.max(1, Math.ceil((Math.max(...(refused.length ? refused : [tightest]).map((p) => p.result.reset)) - Date.now()) / 1000));
+    headers.ratelimit = `"${tightest.name}";r=${tightest.result.remaining};t=${secondsLeft}`;
+    if (refused.length) {
+      const which = refused.map((p) => (p.name === "user" ? "your account" : "this deployment")).join(" and ");
+      throw new ApiError(429, "rate-limited", "Too many requests", `The rate limit for ${which} is reached. Retry in ${secondsLeft} s.`, {
+        ...headers,
+        "retry-after": String(secondsLeft),
+      } as Record<string, string>);
+    }
+    return headers;
+  }
+
+  private limiter(rule: RateRule): Limiter {
+    const key = `${rule.algorithm}:${rule.limit}/${rule.windowSeconds}s:${rule.burst ?? ""}`;
+    let limiter = this.limiters.get(key);
+    if (!limiter) {
+      limiter = this.build(rule, key);
+      this.limiters.set(key, limiter);
+    }
+    return limiter;
+  }
+
+  private build(rule: RateRule, key: string): Limiter {
+    const windowMs = rule.windowSeconds * 1000;
+    const burst = rule.burst ?? rule.limit;
+    if (!this.redis) {
+      return rule.algorithm === "token" ? new MemoryTokenBucket(rule.limit, windowMs, burst) : new MemorySlidingWindow(rule.limit, windowMs);
+    }
+    return new Ratelimit({
+      redis: this.redis,
+      limiter: rule.algorithm === "token" ? Ratelimit.tokenBucket(rule.limit, `${rule.windowSeconds} s`, burst) : Ratelimit.slidingWindow(rule.limit, `${rule.windowSeconds} s`),
+      prefix: `gatehouse:rl:${key}`,
+      // Our own deadline and failure policy apply; the library's would silently allow.
+      timeout: 0,
+      analytics: false,
+    });
+  }
+
+  private onLimiterFailure(error: unknown): OutgoingHttpHeaders {
+    limiterHealth.failures++;
+    const now = Date.now();
+    if (now - limiterHealth.lastLoggedAt >= logIntervalMs) {
+      limiterHealth.lastLoggedAt = now;
+      const policy = this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow" ? "allowing" : "refusing";
+      console.warn(`[gatehouse] rate limiter unavailable (${error instanceof Error ? error.message : String(error)}); ${policy} requests (${limiterHealth.failures} failures so far)`);
+    }
+    if (this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow") return {};
+    throw new ApiError(503, "rate-limiter-unavailable", "Rate limiter unavailable", "The gateway cannot check rate limits right now. Retry shortly.", {
+      "retry-after": "5",
+    });
+  }
+}

@@ -1,0 +1,15 @@
+import { Redis } from "@upstash/redis";
+import type { Config } from "@/lib/config";
+import { TcpRequester } from "@/lib/redis/tcp-requester";
+
+/**
+ * The shared Redis for rate limits and breaker state, or null for a single instance (in memory).
+ * One client API either way: Upstash over REST, or a self-hosted Redis over TCP.
+ */
+export function sharedRedis(settings: Pick<Config, "REDIS_URL" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">): Redis | null {
+  if (settings.UPSTASH_REDIS_REST_URL && settings.UPSTASH_REDIS_REST_TOKEN) {
+    return new Redis({ url: settings.UPSTASH_REDIS_REST_URL, token: settings.UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
+  }
+  if (settings.REDIS_URL) return new Redis(new TcpRequester(settings.REDIS_URL));
+  return null;
+}
