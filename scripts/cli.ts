@@ -36,6 +36,19 @@ const commands: Record<string, { usage: string; options: string[]; run(options: 
     options: ["id", "status"],
     run: (o) => updateDeployment({ id: o.id, status: o.status ?? "" }),
   },
+  "deployment:update": {
+    usage: "deployment:update --id ID [--rate-limit N/WINDOW|off] [--algorithm sliding|token] [--burst N|off] [--target URL] [--cors-origin O,O]",
+    options: ["id", "rate-limit", "algorithm", "burst", "target", "cors-origin"],
+    run: (o) =>
+      updateDeployment({
+        id: o.id,
+        rateLimit: o["rate-limit"],
+        rateLimitAlgorithm: o.algorithm,
+        rateLimitBurst: o.burst,
+        target: o.target,
+        corsOrigins: o["cors-origin"] === undefined ? undefined : o["cors-origin"].split(",").filter(Boolean),
+      }),
+  },
   "deployment:list": {
     usage: "deployment:list [--owner E]",
     options: ["owner"],

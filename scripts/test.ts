@@ -13,6 +13,7 @@ import { applyMigrations } from "@/lib/database/migrations";
 import { appEnvironment, startApp } from "@/tests/support/app";
 
 const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const only = process.argv[2];
 
 async function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
@@ -48,7 +49,7 @@ async function integration(label: string, database: "postgres" | "embedded", env
   const app = await startApp(env);
   try {
     return await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
-        GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_ADMIN_URL: adminUrl }));
+        GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_ADMIN_URL: adminUrl, GATEHOUSE_TEST_REDIS_URL: redisUrl }));
   } finally {
     await app.stop();
   }
@@ -61,7 +62,7 @@ async function main(): Promise<number> {
   if (!only || only === "postgres") {
     await withPostgresDatabase(async (url) => {
       await applyMigrations(url);
-      results["integration (PostgreSQL, fast path)"] = await integration("PostgreSQL, fast path", "postgres", { DATABASE_URL: url }, async () => url);
+      results["integration (PostgreSQL + Redis, fast path)"] = await integration("PostgreSQL + Redis, fast path", "postgres", { DATABASE_URL: url, REDIS_URL: redisUrl }, async () => url);
       results["integration (PostgreSQL, route handler)"] = await integration("PostgreSQL, Next route handler", "postgres", { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" }, async () => url);
     });
   }

@@ -49,7 +49,9 @@ export default async function DashboardPage() {
                 {deployments.map((deployment) => (
                   <tr key={deployment.id} data-deployment={deployment.name}>
                     <td>
-                      <div className="deployment-name">{deployment.name}</div>
+                      <div className="deployment-name">
+                        <Link href={`/dashboard/deployments/${deployment.id}`}>{deployment.name}</Link>
+                      </div>
                       <div className="deployment-target mono">{deployment.id}</div>
                     </td>
                     <td>

@@ -2,7 +2,16 @@ import { z } from "zod";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { invalidateDeployment } from "@/lib/deployments/cache";
-import { corsOriginSchema, deploymentNameSchema, idSchema, statusSchema, targetSchema } from "@/lib/deployments/schema";
+import { recordDeploymentEvent } from "@/lib/deployments/events";
+import {
+  corsOriginSchema,
+  deploymentNameSchema,
+  idSchema,
+  rateLimitAlgorithmSchema,
+  rateSchema,
+  statusSchema,
+  targetSchema,
+} from "@/lib/deployments/schema";
 import { Prisma } from "@/lib/generated/prisma/client.ts";
 import { ApiError } from "@/lib/http/problem";
 import { parseInput } from "@/lib/http/validation";
@@ -15,23 +24,41 @@ export interface DeploymentView {
   target: string;
   status: string;
   corsOrigins: string[];
+  /** The deployment's own limit as `N/Ws`, or null when the configured default applies. */
+  rateLimit: string | null;
+  rateLimitAlgorithm: string;
+  rateLimitBurst: number | null;
   gatewayUrl: string;
   createdAt: string;
   updatedAt: string;
 }
 
-const select = { id: true, userId: true, name: true, target: true, status: true, corsOrigins: true, createdAt: true, updatedAt: true } as const;
+const select = {
+  id: true,
+  userId: true,
+  name: true,
+  target: true,
+  status: true,
+  corsOrigins: true,
+  rateLimit: true,
+  rateLimitWindowSeconds: true,
+  rateLimitAlgorithm: true,
+  rateLimitBurst: true,
+  createdAt: true,
+  updatedAt: true,
+} as const;
 type Row = Prisma.DeploymentGetPayload<{ select: typeof select }>;
 
 export function gatewayPath(userId: string, deploymentId: string): string {
   return `/api/gateway/${userId}/${deploymentId}/`;
 }
 
-function view(row: Row): DeploymentView {
+function view({ rateLimit, rateLimitWindowSeconds, ...row }: Row): DeploymentView {
   const { GATEHOUSE_PUBLIC_URL, PORT } = config();
   const origin = GATEHOUSE_PUBLIC_URL ?? `http://localhost:${PORT}`;
   return {
     ...row,
+    rateLimit: rateLimit && rateLimitWindowSeconds ? `${rateLimit}/${rateLimitWindowSeconds}s` : null,
     gatewayUrl: new URL(gatewayPath(row.userId, row.id), origin).toString(),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -67,22 +94,45 @@ export async function createDeployment(input: unknown): Promise<DeploymentView> 
   }
 }
 
-const updateSchema = z
+export const deploymentChangeSchema = z
   .object({
-    id: idSchema,
     status: statusSchema.optional(),
     target: targetSchema.optional(),
     corsOrigins: z.array(corsOriginSchema).max(50).optional(),
+    /** `N/WINDOW` sets the deployment's own limit; `off` returns it to the configured default. */
+    rateLimit: z.union([z.literal("off"), rateSchema]).optional(),
+    rateLimitAlgorithm: rateLimitAlgorithmSchema.optional(),
+    rateLimitBurst: z.union([z.literal("off"), z.coerce.number().int().min(1).max(1_000_000)]).optional(),
   })
   .strict();
 
+const updateSchema = deploymentChangeSchema.extend({ id: idSchema });
+
 /** Updates a deployment; `ownerId` restricts the change to its owner (the platform and CLI pass none). */
 export async function updateDeployment(input: unknown, ownerId?: string): Promise<DeploymentView> {
-  const { id, ...data } = parseInput(updateSchema, input);
-  const { count } = await db().deployment.updateMany({ where: { id, ...(ownerId ? { userId: ownerId } : {}) }, data });
+  const { id, rateLimit, rateLimitBurst, ...data } = parseInput(updateSchema, input);
+  const before = await db().deployment.findFirst({ where: { id, ...(ownerId ? { userId: ownerId } : {}) }, select: { status: true } });
+  if (!before) throw notFound();
+  const row = await db().deployment.update({
+    where: { id },
+    data: {
+      ...data,
+      ...(rateLimit === "off" ? { rateLimit: null, rateLimitWindowSeconds: null } : {}),
+      ...(rateLimit && rateLimit !== "off" ? { rateLimit: rateLimit.limit, rateLimitWindowSeconds: rateLimit.windowSeconds } : {}),
+      ...(rateLimitBurst !== undefined ? { rateLimitBurst: rateLimitBurst === "off" ? null : rateLimitBurst } : {}),
+    },
+    select,
+  });
   invalidateDeployment(id);
-  if (!count) throw notFound();
-  return view(await db().deployment.findUniqueOrThrow({ where: { id }, select }));
+  if (data.status && data.status !== before.status) {
+    recordDeploymentEvent({ deploymentId: id, kind: "status", from: before.status, to: data.status, reason: ownerId ? "changed by the owner" : "changed by the platform" });
+  }
+  return view(row);
+}
+
+export async function deploymentOf(userId: string, id: string): Promise<DeploymentView | null> {
+  const row = await db().deployment.findFirst({ where: { id, userId }, select });
+  return row && view(row);
 }
 
 const listSchema = z.object({ owner: emailSchema.optional() });

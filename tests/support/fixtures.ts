@@ -30,6 +30,23 @@ export async function newDeployment(owner: TestUser, target: string, extra: { st
   return { ...deployment, path: `/api/gateway/${owner.id}/${deployment.id}` };
 }
 
+/** Changes a deployment the way its owner's settings page does. */
+export async function patchDeployment(owner: TestUser, id: string, change: Record<string, unknown>, app = appUrl()): Promise<Response> {
+  return fetch(`${app}/api/deployments/${id}`, {
+    method: "PATCH",
+    headers: { cookie: owner.cookie, "content-type": "application/json" },
+    body: JSON.stringify(change),
+  });
+}
+
+/** Waits until the start of a fixed window of `seconds` (as the limiters align them), so a test's burst fits in one. */
+export async function atWindowStart(seconds: number): Promise<void> {
+  const ms = seconds * 1000;
+  await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + 30));
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function newApiToken(owner: TestUser): Promise<string> {
   return (await createApiToken({ userId: owner.id, name: "test" })).token;
 }

@@ -22,6 +22,9 @@ export class TestUpstream {
   /** Requests (by x-test-id) whose connection closed before the upstream answered. */
   readonly aborted = new Set<string>();
   readonly requestCount = { value: 0 };
+  /** Requests that reached `/flaky/…`, which answers 500 while `failing` is set. */
+  readonly flakyCount = { value: 0 };
+  failing = false;
   private readonly waiting = new Map<string, () => void>();
 
   constructor() {
@@ -66,6 +69,12 @@ export class TestUpstream {
     if (path === "/slow") {
       await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get("ms") ?? 1000)));
       if (!response.destroyed) response.end("slow");
+      return;
+    }
+    if (path.startsWith("/flaky")) {
+      this.flakyCount.value++;
+      response.writeHead(this.failing ? 500 : 200, { "content-type": "text/plain" });
+      response.end(this.failing ? "failing" : "fine");
       return;
     }
     if (path === "/hang") return; // never answers: only an abort ends it

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { startApp, type RunningApp } from "@/tests/support/app";
+import { newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
+import { DisposableRedis } from "@/tests/support/redis-server";
+import { TestUpstream } from "@/tests/support/upstream";
+
+// Starts its own redis-server and apps; once, on the PostgreSQL + Redis run.
+const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+
+const redis = new DisposableRedis();
+const upstream = new TestUpstream();
+let allowing: RunningApp;
+let denying: RunningApp;
+let owner: TestUser;
+
+before(async () => {
+  if (skip) return;
+  await Promise.all([redis.start(), upstream.start()]);
+  const env = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: await redis.url() };
+  [allowing, denying] = await Promise.all([startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" }), startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" })]);
+  owner = await newUser();
+});
+after(async () => {
+  await Promise.all([allowing?.stop(), denying?.stop()]);
+  await redis.stop();
+  await upstream.stop();
+});
+
+const call = (app: RunningApp, path: string) => fetch(`${app.url}${path}`, { headers: { cookie: owner.cookie } });
+
+test("with Redis down, `allow` lets requests through and `deny` refuses with 503, never 500; limits resume when Redis returns", { skip }, async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  assert.equal((await patchDeployment(owner, deployment.id, { rateLimit: "3/1m" }, allowing.url)).status, 200);
+  await sleep(100);
+  assert.equal((await call(allowing, `${deployment.path}/`)).status, 200);
+
+  await redis.stop();
+  const started = Date.now();
+  for (let i = 0; i < 5; i++) {
+    const response = await call(allowing, `${deployment.path}/`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("ratelimit"), null, "no limit was counted");
+  }
+  assert.ok(Date.now() - started < 5 * 1_000, "the limiter's deadline keeps requests moving");
+  const denied = await call(denying, `${deployment.path}/`);
+  assert.equal(denied.status, 503);
+  assert.match((await denied.json()).type, /rate-limiter-unavailable/);
+  assert.equal(allowing.output().match(/rate limiter unavailable/g)?.length, 1, "logged once per interval, not per request");
+
+  await redis.start();
+  let statuses: number[] = [];
+  for (let attempt = 0; attempt < 40; attempt++) {
+    await sleep(250);
+    const response = await call(allowing, `${deployment.path}/`);
+    if (response.headers.get("ratelimit")) {
+      statuses = [response.status];
+      break;
+    }
+  }
+  assert.deepEqual(statuses, [200], "counting again after the restart (a fresh Redis holds no old counts)");
+  for (let i = 0; i < 3; i++) statuses.push((await call(allowing, `${deployment.path}/`)).status);
+  assert.deepEqual(statuses, [200, 200, 200, 429]);
+});

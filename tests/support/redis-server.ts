@@ -1,0 +1,38 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createConnection } from "node:net";
+import { freePort } from "./app";
+
+/** A redis-server of the test's own, on a spare port, that the test may stop and start again. */
+export class DisposableRedis {
+  private child?: ChildProcess;
+  readonly port: Promise<number> = freePort();
+
+  async url(): Promise<string> {
+    return `redis://127.0.0.1:${await this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const port = await this.port;
+    this.child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    for (let i = 0; i < 50; i++) {
+      if (await answers(port)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`redis-server did not start on port ${port}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.child || this.child.exitCode !== null) return;
+    this.child.kill("SIGKILL");
+    await once(this.child, "exit");
+  }
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
+}
