@@ -44,8 +44,7 @@ export interface Rate {
 
 const windowUnits = { s: 1, m: 60, h: 3600 } as const;
 
-/** A rate as people write it: `300/60s`, `20/1m`, `1000/1h`. */
-export const rateSchema = z.string().trim().transform((value, ctx): Rate => {
+function parseRate(value: string, ctx: z.RefinementCtx): Rate {
   const match = /^(\d+)\s*\/\s*(\d+)\s*([smh])$/.exec(value);
   const limit = match ? Number(match[1]) : 0;
   const windowSeconds = match ? Number(match[2]) * windowUnits[match[3] as keyof typeof windowUnits] : 0;
@@ -54,7 +53,16 @@ export const rateSchema = z.string().trim().transform((value, ctx): Rate => {
     return z.NEVER;
   }
   return { limit, windowSeconds };
-});
+}
+
+/** A rate as people write it: `300/60s`, `20/1m`, `1000/1h`. */
+export const rateSchema = z.string().trim().transform(parseRate);
+
+/** A deployment's own rate, or `off` to fall back to the configured default. */
+export const rateOverrideSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => (value === "off" ? ("off" as const) : parseRate(value, ctx)));
 
 export const rateLimitAlgorithms = ["sliding", "token"] as const;
 export const rateLimitAlgorithmSchema = z.enum(rateLimitAlgorithms, { error: "must be sliding or token" });

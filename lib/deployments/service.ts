@@ -8,7 +8,7 @@ import {
   deploymentNameSchema,
   idSchema,
   rateLimitAlgorithmSchema,
-  rateSchema,
+  rateOverrideSchema,
   statusSchema,
   targetSchema,
 } from "@/lib/deployments/schema";
@@ -100,7 +100,7 @@ export const deploymentChangeSchema = z
     target: targetSchema.optional(),
     corsOrigins: z.array(corsOriginSchema).max(50).optional(),
     /** `N/WINDOW` sets the deployment's own limit; `off` returns it to the configured default. */
-    rateLimit: z.union([z.literal("off"), rateSchema]).optional(),
+    rateLimit: rateOverrideSchema.optional(),
     rateLimitAlgorithm: rateLimitAlgorithmSchema.optional(),
     rateLimitBurst: z.union([z.literal("off"), z.coerce.number().int().min(1).max(1_000_000)]).optional(),
   })
