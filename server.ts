@@ -1,8 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { EventEmitter } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import next from "next";
 import { config, ConfigError } from "@/lib/config";
-import { handleGatewayNode } from "@/lib/gateway/node-adapter";
+import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
   const embedded = await prepareDatabase({ shareRunning: false });
   const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir } = config();
   process.env.GATEHOUSE_SERVER = "1";
-  const app = next({ dev, dir: process.cwd(), hostname, port });
+  // Next would attach its own "upgrade" listener to the server of the first request it sees and race
+  // ours for every socket. Handing it a stand-in that never emits keeps one listener, which sends
+  // Next's own upgrades (dev reload) to Next explicitly below.
+  const app = next({ dev, dir: process.cwd(), hostname, port, httpServer: new EventEmitter() as Server });
   await app.prepare();
   const handleNext = app.getRequestHandler();
   const upgrade = app.getUpgradeHandler();
@@ -37,7 +41,17 @@ async function main(): Promise<void> {
     stampTransport(request);
     void handleNext(request, response);
   });
-  server.on("upgrade", (request, socket, head) => void upgrade(request, socket, head));
+  // Route handlers cannot take over a socket, so WebSockets under the gateway are always served here.
+  server.on("upgrade", (request: IncomingMessage, socket, head) => {
+    if (request.url?.startsWith(gatewayPrefix)) {
+      handleGatewayUpgrade(request, socket, head).catch((error) => {
+        console.error("[gatehouse] gateway upgrade failed", error);
+        socket.destroy();
+      });
+      return;
+    }
+    void upgrade(request, socket, head);
+  });
   server.listen(port, hostname, () => {
     const where = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
     console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on ${where}${embedded ? ` with the embedded database in ${dataDir}` : ""}`);

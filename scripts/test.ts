@@ -23,8 +23,13 @@ async function run(command: string, args: string[], env: NodeJS.ProcessEnv = pro
   return code === 0;
 }
 
+/** Test files of a folder; TEST_FILTER (a substring of the file name) narrows a run while working on one area. */
 async function testFiles(folder: string): Promise<string[]> {
-  return (await readdir(path.join("tests", folder))).filter((file) => file.endsWith(".test.ts")).sort().map((file) => path.join("tests", folder, file));
+  const filter = process.env.TEST_FILTER ?? "";
+  return (await readdir(path.join("tests", folder)))
+    .filter((file) => file.endsWith(".test.ts") && file.includes(filter))
+    .sort()
+    .map((file) => path.join("tests", folder, file));
 }
 
 const nodeTest = (files: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files], env);
@@ -48,8 +53,10 @@ async function integration(label: string, database: "postgres" | "embedded", env
   console.log(`\n=== integration tests on ${label} ===`);
   const app = await startApp(env);
   try {
-    return await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
+    const passed = await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
         GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_ADMIN_URL: adminUrl, GATEHOUSE_TEST_REDIS_URL: redisUrl }));
+    if (!passed) console.log(`\n--- the app's output (last 60 lines) ---\n${app.output().split("\n").slice(-60).join("\n")}`);
+    return passed;
   } finally {
     await app.stop();
   }

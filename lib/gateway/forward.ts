@@ -1,8 +1,14 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { Readable } from "node:stream";
-import { Agent, errors } from "undici";
+import type { Duplex, Readable } from "node:stream";
+import { Agent, type Dispatcher, errors } from "undici";
 import type { Config } from "@/lib/config";
 import { ApiError } from "@/lib/http/problem";
+
+export interface UpstreamUpgrade {
+  status: 101;
+  headers: IncomingHttpHeaders;
+  socket: Duplex;
+}
 
 export interface UpstreamResponse {
   status: number;
@@ -70,6 +76,20 @@ export class Forwarder {
       return { status: response.statusCode, headers: response.headers, body: response.body };
     } catch (error) {
       throw failureOf(error, signal);
+    }
+  }
+
+  /** Opens a WebSocket (or other upgrade) with the deployment; anything but a 101 is a 502. */
+  async upgrade(origin: string, pathAndQuery: string, headers: Record<string, string | string[]>, protocol: string, signal: AbortSignal): Promise<UpstreamUpgrade> {
+    try {
+      // An Agent needs the origin beside the path; the upgrade options' type only lists the path.
+      const options = { origin, path: pathAndQuery, method: "GET", headers, protocol, signal } as Dispatcher.UpgradeOptions;
+      const { headers: responseHeaders, socket } = await (this.dispatcher.upgrade(options) as Promise<Dispatcher.UpgradeData>);
+      return { status: 101, headers: responseHeaders, socket };
+    } catch (error) {
+      const failure = failureOf(error, signal);
+      if (failure instanceof ApiError || failure instanceof ClientAbortedError) throw failure;
+      throw badGateway("The deployment did not accept the upgrade.");
     }
   }
 

@@ -1,21 +1,14 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { TLSSocket } from "node:tls";
 import { gateway } from "@/lib/gateway/pipeline";
+import type { GatewayRequest } from "@/lib/gateway/types";
 
-/**
- * Drives the gateway pipeline straight from node:http: no Next round trip, the raw request target as
- * the client sent it, the real socket address, and bodies piped without conversion.
- */
-export async function handleGatewayNode(request: IncomingMessage, response: ServerResponse): Promise<void> {
+function gatewayRequest(request: IncomingMessage, signal: AbortSignal, hasBody: boolean): GatewayRequest {
   const raw = request.url ?? "/";
   const queryStart = raw.indexOf("?");
-  const aborted = new AbortController();
-  // `close` on the response before it finished means the client went away mid-request.
-  response.once("close", () => response.writableFinished || aborted.abort());
-  const hasBody = request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
-
-  const answer = await gateway().handle({
+  return {
     method: request.method ?? "GET",
     path: queryStart < 0 ? raw : raw.slice(0, queryStart),
     query: queryStart < 0 ? "" : raw.slice(queryStart),
@@ -24,8 +17,21 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
     peerAddress: request.socket.remoteAddress ?? "",
     peerSecure: Boolean((request.socket as TLSSocket).encrypted),
     canRelayContentEncoding: true,
-    signal: aborted.signal,
-  });
+    signal,
+  };
+}
+
+/**
+ * Drives the gateway pipeline straight from node:http: no Next round trip, the raw request target as
+ * the client sent it, the real socket address, and bodies piped without conversion.
+ */
+export async function handleGatewayNode(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const aborted = new AbortController();
+  // `close` on the response before it finished means the client went away mid-request.
+  response.once("close", () => response.writableFinished || aborted.abort());
+  const hasBody = request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
+
+  const answer = await gateway().handle(gatewayRequest(request, aborted.signal, hasBody));
   if (aborted.signal.aborted) {
     response.destroy();
     return;
@@ -41,4 +47,41 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
     // An upstream that fails mid-body rejects here; destroying the socket tells the client the body is incomplete.
     await pipeline(answer.body, response).catch(() => response.destroy());
   }
+}
+
+function head(status: number, headers: OutgoingHttpHeaders): string {
+  const lines = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const item of Array.isArray(value) ? value : [value]) lines.push(`${name}: ${item}`);
+  }
+  return `${lines.join("\r\n")}\r\n\r\n`;
+}
+
+/**
+ * A WebSocket upgrade under the gateway: checked like any request, then the client's socket is joined
+ * to the deployment's. Frames pass as bytes, so close codes and binary messages arrive untouched.
+ */
+export async function handleGatewayUpgrade(request: IncomingMessage, socket: Duplex, firstBytes: Buffer): Promise<void> {
+  const aborted = new AbortController();
+  socket.once("close", () => aborted.abort());
+  socket.on("error", () => socket.destroy());
+  const answer = await gateway().upgrade(gatewayRequest(request, aborted.signal, false));
+
+  if (!("socket" in answer)) {
+    const body = answer.body instanceof Uint8Array ? answer.body : undefined;
+    socket.end(head(answer.status, { ...answer.headers, connection: "close" }) + (body ? Buffer.from(body).toString() : ""));
+    return;
+  }
+  const upstream = answer.socket;
+  if (aborted.signal.aborted) {
+    upstream.destroy();
+    return;
+  }
+  socket.write(head(101, answer.headers));
+  if (firstBytes.length) upstream.write(firstBytes);
+  upstream.on("error", () => socket.destroy());
+  upstream.on("close", () => socket.destroy());
+  socket.on("close", () => upstream.destroy());
+  socket.pipe(upstream).pipe(socket);
 }

@@ -9,7 +9,7 @@ import { clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, ups
 import { Authenticator, type Identity } from "@/lib/gateway/identity";
 import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
-import type { GatewayRequest, GatewayResponse } from "@/lib/gateway/types";
+import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
 import { sharedRedis } from "@/lib/redis/client";
 
@@ -18,6 +18,15 @@ const notFound = () =>
 
 function wantsHtml(request: GatewayRequest): boolean {
   return (request.method === "GET" || request.method === "HEAD") && /text\/html/.test(String(request.headers.accept ?? ""));
+}
+
+/** What the stages before forwarding establish. */
+interface Admitted {
+  target: GatewayTarget;
+  deployment: RoutableDeployment;
+  identity: Identity;
+  ticket: BreakerTicket;
+  rateLimitHeaders: OutgoingHttpHeaders;
 }
 
 /** What one request has established so far; the error path needs it for CORS. */
@@ -41,10 +50,7 @@ export class Gateway {
   readonly breakers = new CircuitBreakers(this.settings, this.redis, (transition) => recordDeploymentEvent({ ...transition, kind: "breaker" }));
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
-    const progress: Progress = {
-      requestId: requestIdFrom(request.headers),
-      client: clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES),
-    };
+    const progress = this.start(request);
     try {
       return await this.pass(request, progress);
     } catch (error) {
@@ -56,22 +62,55 @@ export class Gateway {
     }
   }
 
+  /**
+   * A WebSocket (or other upgrade) request: the same stages as any request, then the deployment's
+   * 101 and socket, or a refusal to write on the client's socket before any switch.
+   */
+  async upgrade(request: GatewayRequest): Promise<GatewayUpgrade | GatewayResponse> {
+    const progress = this.start(request);
+    try {
+      const resolved = resolveGatewayPath(request.path, request.query);
+      if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, progress.requestId, progress.client.proto === "https");
+      const { target, deployment, identity, ticket } = await this.admit(request, resolved.target, progress);
+      const protocol = String(request.headers.upgrade ?? "websocket");
+      const upstream = await this.recordOutcome(ticket, () =>
+        this.forwarder.upgrade(deployment.target.origin, this.upstreamPath(deployment, target, request), this.upstreamHeaders(request, target, identity, progress), protocol, request.signal),
+      );
+      const headers = clientResponseHeaders(upstream.headers, { target: deployment.target, prefix: target.prefix, requestId: progress.requestId, secure: progress.client.proto === "https" });
+      return { headers: { ...headers, connection: "Upgrade", upgrade: protocol }, socket: upstream.socket };
+    } catch (error) {
+      return this.problem(error, progress.requestId, progress.client.proto === "https", {});
+    }
+  }
+
+  private start(request: GatewayRequest): Progress {
+    return {
+      requestId: requestIdFrom(request.headers),
+      client: clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES),
+    };
+  }
+
   private async pass(request: GatewayRequest, progress: Progress): Promise<GatewayResponse> {
     const { requestId, client } = progress;
     const secure = client.proto === "https";
 
     const resolved = resolveGatewayPath(request.path, request.query);
     if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, requestId, secure);
-    const target = (progress.target = resolved.target);
 
     // Browsers send preflights without credentials, so they are answered before authentication.
-    if (isPreflight(request.method, request.headers)) return this.preflight(request, target, requestId, secure);
+    if (isPreflight(request.method, request.headers)) return this.preflight(request, resolved.target, requestId, secure);
 
-    const identity = await this.authenticate(request);
-    const deployment = (progress.deployment = await this.authorize(identity, target));
-    const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
-    const ticket = await this.breakers.admit(deployment.id, deployment.name);
-    const upstream = await this.forward(request, ticket, { target, deployment, identity, client, requestId });
+    const { target, deployment, identity, ticket, rateLimitHeaders } = await this.admit(request, resolved.target, progress);
+    const upstream = await this.recordOutcome(ticket, () =>
+      this.forwarder.send(
+        deployment.target.origin,
+        this.upstreamPath(deployment, target, request),
+        request.method,
+        this.upstreamHeaders(request, target, identity, progress),
+        request.body,
+        request.signal,
+      ),
+    );
 
     return {
       status: upstream.status,
@@ -82,6 +121,43 @@ export class Gateway {
       },
       body: upstream.body,
     };
+  }
+
+  /** Authenticate, authorize, rate limit, circuit breaker: everything that may refuse before the deployment is contacted. */
+  private async admit(request: GatewayRequest, target: GatewayTarget, progress: Progress): Promise<Admitted> {
+    progress.target = target;
+    const identity = await this.authenticate(request);
+    const deployment = (progress.deployment = await this.authorize(identity, target));
+    const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
+    const ticket = await this.breakers.admit(deployment.id, deployment.name);
+    return { target, deployment, identity, ticket, rateLimitHeaders };
+  }
+
+  private upstreamPath(deployment: RoutableDeployment, target: GatewayTarget, request: GatewayRequest): string {
+    return deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query;
+  }
+
+  private upstreamHeaders(request: GatewayRequest, target: GatewayTarget, identity: Identity, progress: Progress) {
+    return upstreamRequestHeaders(request.headers, {
+      target,
+      client: progress.client,
+      requestId: progress.requestId,
+      userId: identity.userId,
+      canRelayContentEncoding: request.canRelayContentEncoding,
+    });
+  }
+
+  /** Contacts the deployment and tells its breaker how it went: refusals, timeouts and 5xx are failures. */
+  private async recordOutcome<T extends { status: number }>(ticket: BreakerTicket, contact: () => Promise<T>): Promise<T> {
+    try {
+      const result = await contact();
+      this.breakers.record(ticket, result.status >= 500 ? "failure" : "success", `status ${result.status}`);
+      return result;
+    } catch (error) {
+      const upstreamFault = error instanceof ApiError && (error.status === 502 || error.status === 504);
+      this.breakers.record(ticket, upstreamFault ? "failure" : undefined, upstreamFault ? error.title.toLowerCase() : "");
+      throw error;
+    }
   }
 
   private async authenticate(request: GatewayRequest): Promise<Identity> {
@@ -106,37 +182,6 @@ export class Gateway {
       });
     }
     return deployment;
-  }
-
-  /** Streams the request to the deployment and tells its breaker how it went: refusals, timeouts and 5xx are failures. */
-  private async forward(
-    request: GatewayRequest,
-    ticket: BreakerTicket,
-    context: { target: GatewayTarget; deployment: RoutableDeployment; identity: Identity; client: ClientFacts; requestId: string },
-  ): Promise<UpstreamResponse> {
-    const { target, deployment } = context;
-    try {
-      const upstream = await this.forwarder.send(
-        deployment.target.origin,
-        deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query,
-        request.method,
-        upstreamRequestHeaders(request.headers, {
-          target,
-          client: context.client,
-          requestId: context.requestId,
-          userId: context.identity.userId,
-          canRelayContentEncoding: request.canRelayContentEncoding,
-        }),
-        request.body,
-        request.signal,
-      );
-      this.breakers.record(ticket, upstream.status >= 500 ? "failure" : "success", `status ${upstream.status}`);
-      return upstream;
-    } catch (error) {
-      const upstreamFault = error instanceof ApiError && (error.status === 502 || error.status === 504);
-      this.breakers.record(ticket, upstreamFault ? "failure" : undefined, upstreamFault ? error.title.toLowerCase() : "");
-      throw error;
-    }
   }
 
   private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<GatewayResponse> {

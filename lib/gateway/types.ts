@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { Duplex } from "node:stream";
 
 /**
  * The gateway's own description of a request, independent of Next.js, so that a route handler and a
@@ -24,6 +25,12 @@ export interface GatewayRequest {
   canRelayContentEncoding: boolean;
   /** Aborts when the client goes away. */
   signal: AbortSignal;
+}
+
+/** A switched protocol: the client gets `headers` with a 101, then its socket is joined to `socket`. */
+export interface GatewayUpgrade {
+  headers: OutgoingHttpHeaders;
+  socket: Duplex;
 }
 
 export interface GatewayResponse {

@@ -15,6 +15,8 @@ const sha1 = (text: string) => createHash("sha1").update(text).digest("hex");
 export class TcpRequester implements Requester {
   private readonly client;
   private readonly loadedSha = new Map<string, string>();
+  /** Until the first connection is made, commands wait for it (within the caller's deadline) rather than fail. */
+  private firstConnection: Promise<unknown> | undefined;
 
   constructor(url: string) {
     this.client = createClient({
@@ -25,7 +27,7 @@ export class TcpRequester implements Requester {
     });
     // Errors reach callers through failed commands; without a listener node-redis would crash the process.
     this.client.on("error", () => {});
-    this.client.connect().catch(() => {});
+    this.firstConnection = this.client.connect().catch(() => {}).finally(() => (this.firstConnection = undefined));
   }
 
   async request<TResult>({ body }: UpstashRequest): Promise<UpstashResponse<TResult>> {
@@ -40,6 +42,7 @@ export class TcpRequester implements Requester {
       command[1] = this.loadedSha.get(command[1]) ?? command[1];
     }
     try {
+      if (this.firstConnection) await this.firstConnection;
       return { result: (await this.client.sendCommand(command)) as TResult };
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
