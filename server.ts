@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import next from "next";
 import { config, ConfigError } from "@/lib/config";
@@ -20,7 +21,7 @@ function stampTransport(request: IncomingMessage): void {
 async function main(): Promise<void> {
   await prepareEnvironment();
   const embedded = await prepareDatabase({ shareRunning: false });
-  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir } = config();
+  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir, SHUTDOWN_DEADLINE_MS: deadline } = config();
   process.env.GATEHOUSE_SERVER = "1";
   // Next would attach its own "upgrade" listener to the server of the first request it sees and race
   // ours for every socket. Handing it a stand-in that never emits keeps one listener, which sends
@@ -42,7 +43,11 @@ async function main(): Promise<void> {
     void handleNext(request, response);
   });
   // Route handlers cannot take over a socket, so WebSockets under the gateway are always served here.
+  // Upgraded sockets leave the server's connection list, so shutdown must end them itself.
+  const upgraded = new Set<Duplex>();
   server.on("upgrade", (request: IncomingMessage, socket, head) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
     if (request.url?.startsWith(gatewayPrefix)) {
       handleGatewayUpgrade(request, socket, head).catch((error) => {
         console.error("[gatehouse] gateway upgrade failed", error);
@@ -57,13 +62,23 @@ async function main(): Promise<void> {
     console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on ${where}${embedded ? ` with the embedded database in ${dataDir}` : ""}`);
   });
 
-  const shutdown = () => {
-    server.close(() => void embedded?.stop().finally(() => process.exit(0)));
+  // Stop accepting, let requests in flight finish until the deadline, then end what is left (long
+  // event streams, WebSockets), close the embedded database, and exit 0.
+  const shutdown = async (signal: string) => {
+    console.log(`${signal}: draining for up to ${deadline} ms`);
+    const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 10_000).unref();
+    const cutoff = setTimeout(() => {
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+    }, deadline);
+    await drained;
+    clearTimeout(cutoff);
+    await embedded?.stop();
+    process.exit(0);
   };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
 }
 
 main().catch((error) => {

@@ -2,14 +2,24 @@ import { Redis } from "@upstash/redis";
 import type { Config } from "@/lib/config";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 
-/**
- * The shared Redis for rate limits and breaker state, or null for a single instance (in memory).
- * One client API either way: Upstash over REST, or a self-hosted Redis over TCP.
- */
-export function sharedRedis(settings: Pick<Config, "REDIS_URL" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">): Redis | null {
+type RedisSettings = Pick<Config, "REDIS_URL" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">;
+
+/** One client API either way: Upstash over REST, or a self-hosted Redis over TCP. */
+export function connectRedis(settings: RedisSettings): Redis | null {
   if (settings.UPSTASH_REDIS_REST_URL && settings.UPSTASH_REDIS_REST_TOKEN) {
     return new Redis({ url: settings.UPSTASH_REDIS_REST_URL, token: settings.UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
   }
   if (settings.REDIS_URL) return new Redis(new TcpRequester(settings.REDIS_URL));
   return null;
+}
+
+const globalForRedis = globalThis as unknown as { gatehouseRedis?: Redis | null };
+
+/**
+ * The process's shared Redis for rate limits and breaker state, or null for a single instance (in
+ * memory). One per process: the fast path, Next's bundle and the health check share its connection.
+ */
+export function sharedRedis(settings: RedisSettings): Redis | null {
+  if (globalForRedis.gatehouseRedis === undefined) globalForRedis.gatehouseRedis = connectRedis(settings);
+  return globalForRedis.gatehouseRedis;
 }

@@ -61,3 +61,13 @@ test("sign-up creates an account that can sign in; bad and duplicate input get p
 test("a wrong password gives no session", async () => {
   await assert.rejects(signIn(app, owner.email, "wrong password"), /Sign-in failed/);
 });
+
+test("readiness reports the database, migrations and (when configured) Redis", async () => {
+  const response = await fetch(`${app}/api/health/ready`);
+  assert.equal(response.status, 200);
+  const body = await response.json();
+  assert.equal(body.status, "ready");
+  assert.deepEqual(body.checks.database, { ok: true });
+  assert.deepEqual(body.checks.migrations, { ok: true });
+  if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "fast" && process.env.GATEHOUSE_TEST_DATABASE === "postgres") assert.deepEqual(body.checks.redis, { ok: true });
+});

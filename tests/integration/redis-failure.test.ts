@@ -43,6 +43,9 @@ test("with Redis down, `allow` lets requests through and `deny` refuses with 503
     assert.equal(response.headers.get("ratelimit"), null, "no limit was counted");
   }
   assert.ok(Date.now() - started < 5 * 1_000, "the limiter's deadline keeps requests moving");
+  const readiness = await fetch(`${allowing.url}/api/health/ready`);
+  assert.equal(readiness.status, 503);
+  assert.equal((await readiness.json()).checks.redis.ok, false);
   const denied = await call(denying, `${deployment.path}/`);
   assert.equal(denied.status, 503);
   assert.match((await denied.json()).type, /rate-limiter-unavailable/);

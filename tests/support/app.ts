@@ -19,6 +19,8 @@ export async function freePort(): Promise<number> {
 export interface RunningApp {
   url: string;
   process: ChildProcess;
+  /** Resolves with the exit code once the process has exited. */
+  exit: Promise<number | null>;
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -46,15 +48,15 @@ export async function startApp(env: Record<string, string | undefined>, timeoutM
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = once(child, "exit");
+  const exit = once(child, "exit").then(([code]) => code as number | null);
   const app: RunningApp = {
     url: `http://127.0.0.1:${port}`,
     process: child,
+    exit,
     output: () => output,
     async stop() {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      const [code] = await exited;
-      return code as number | null;
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exit;
     },
   };
   const deadline = Date.now() + timeoutMs;

@@ -1,0 +1,44 @@
+import { config } from "@/lib/config";
+import { pendingMigrations } from "@/lib/database/migrations";
+import { db } from "@/lib/db";
+import { sharedRedis } from "@/lib/redis/client";
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, { ok: boolean; detail?: string }>;
+}
+
+const checkTimeoutMs = 2_000;
+
+async function check(work: () => Promise<string | undefined>): Promise<{ ok: boolean; detail?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs)));
+  try {
+    const detail = await Promise.race([work(), deadline]);
+    return detail ? { ok: false, detail } : { ok: true };
+  } catch (error) {
+    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether this instance can serve: database reachable and migrated, Redis reachable when configured. */
+export async function readiness(): Promise<Readiness> {
+  const settings = config();
+  const redis = sharedRedis(settings);
+  const checks: Readiness["checks"] = {
+    database: await check(async () => {
+      await db().$queryRaw`select 1`;
+      return undefined;
+    }),
+    migrations: await check(async () => {
+      const pending = await pendingMigrations(process.env.DATABASE_URL!);
+      return pending.length ? `${pending.length} pending: run npm run db:migrate` : undefined;
+    }),
+  };
+  if (redis) {
+    checks.redis = await check(async () => ((await redis.ping()) === "PONG" ? undefined : "unexpected answer to PING"));
+  }
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
+}

@@ -1,0 +1,56 @@
+import assert from "node:assert/strict";
+import { createHash, randomUUID } from "node:crypto";
+import { after, test } from "node:test";
+import { startApp } from "@/tests/support/app";
+import { newDeployment, newUser, sleep } from "@/tests/support/fixtures";
+import { TestUpstream, type Echo } from "@/tests/support/upstream";
+
+// Starts and stops its own app; once, on the PostgreSQL fast-path run.
+const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+
+const upstream = new TestUpstream();
+after(() => upstream.stop());
+
+test("on SIGTERM an upload in flight completes, a long event stream is ended at the deadline, and the process exits 0", { skip }, async () => {
+  await upstream.start();
+  const app = await startApp({ DATABASE_URL: process.env.DATABASE_URL, SHUTDOWN_DEADLINE_MS: "3000" });
+  const owner = await newUser();
+  const deployment = await newDeployment(owner, upstream.url);
+
+  const stream = await fetch(`${app.url}${deployment.path}/sse?hold=${randomUUID()}`, { headers: { cookie: owner.cookie } });
+  assert.equal(stream.status, 200);
+  const streamEnded = (async () => {
+    const reader = stream.body!.getReader();
+    try {
+      while (!(await reader.read()).done);
+    } catch {
+      // Cut off at the deadline: ended either way.
+    }
+  })();
+
+  const chunk = Buffer.alloc(256 * 1024, 9);
+  const expected = createHash("sha256");
+  let sent = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent === 8) return controller.close();
+      await sleep(150);
+      sent++;
+      expected.update(chunk);
+      controller.enqueue(chunk);
+    },
+  });
+  const upload = fetch(`${app.url}${deployment.path}/upload`, { method: "POST", body, duplex: "half", headers: { cookie: owner.cookie } } as RequestInit);
+
+  await sleep(300);
+  app.process.kill("SIGTERM");
+  const response = await upload;
+  assert.equal(response.status, 200);
+  const echo = (await response.json()) as Echo;
+  assert.equal(echo.bytes, 8 * chunk.length);
+  assert.equal(echo.sha256, expected.digest("hex"));
+
+  await streamEnded;
+  assert.equal(await app.exit, 0, app.output());
+  assert.match(app.output(), /SIGTERM: draining/);
+});
