@@ -52,16 +52,18 @@ test("with Redis down, `allow` lets requests through and `deny` refuses with 503
   assert.equal(allowing.output().match(/rate limiter unavailable/g)?.length, 1, "logged once per interval, not per request");
 
   await redis.start();
-  let statuses: number[] = [];
-  for (let attempt = 0; attempt < 40; attempt++) {
+  let counted: Response | undefined;
+  for (let attempt = 0; attempt < 40 && !counted; attempt++) {
     await sleep(250);
     const response = await call(allowing, `${deployment.path}/`);
-    if (response.headers.get("ratelimit")) {
-      statuses = [response.status];
-      break;
-    }
+    if (response.headers.get("ratelimit")) counted = response;
   }
-  assert.deepEqual(statuses, [200], "counting again after the restart (a fresh Redis holds no old counts)");
-  for (let i = 0; i < 3; i++) statuses.push((await call(allowing, `${deployment.path}/`)).status);
-  assert.deepEqual(statuses, [200, 200, 200, 429]);
+  assert.ok(counted, "counting again after the restart");
+  // A call that missed the deadline while Redis came back may still have been counted there, so the
+  // remaining count is read from the answer rather than assumed.
+  const remaining = Number(/r=(\d+)/.exec(counted.headers.get("ratelimit") ?? "")?.[1]);
+  assert.ok(remaining < 3);
+  const statuses: number[] = [];
+  for (let i = 0; i <= remaining; i++) statuses.push((await call(allowing, `${deployment.path}/`)).status);
+  assert.deepEqual(statuses, [...Array(remaining).fill(200), 429]);
 });
