@@ -320,6 +320,15 @@ describe("5. response headers and event streams", () => {
       }
     }
   });
+
+  test("a quiet stream outlives the headers timeout: only silence between chunks is limited", { timeout: 20_000 }, async () => {
+    // The test app's headers timeout is 2 s; this stream stays silent for 3 s between events.
+    const response = await get(`${deployment.path}/sse?count=2&gap=3000`);
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.match(text, /data: event 1\n\n/);
+    assert.match(text, /data: event 2\n\n/);
+  });
 });
 
 describe("6. CORS", () => {

@@ -1,0 +1,49 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto("/signin?callbackUrl=%2Fdashboard");
+  await page.locator("#email").fill(demoUser.email);
+  await page.locator("#password").fill(demoUser.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
+}
+
+test("the owner opens a deployment's page, sees its circuit, and sets its rate limit and CORS origins", async ({ page }, testInfo) => {
+  await signIn(page);
+  await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
+  await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+  await expect(page.locator("[data-circuit]")).toHaveText("Healthy");
+
+  await page.locator("#rateLimit").fill("120/1m");
+  await page.locator("#algorithm").selectOption("token");
+  await page.locator("#burst").fill("30");
+  await page.locator("#corsOrigins").fill("https://app.example.com\nhttps://other.example.com");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("status")).toContainText("Saved");
+
+  await page.reload();
+  await expect(page.locator("#rateLimit")).toHaveValue("120/60s");
+  await expect(page.locator("#algorithm")).toHaveValue("token");
+  await expect(page.locator("#burst")).toHaveValue("30");
+  await expect(page.locator("#corsOrigins")).toHaveValue("https://app.example.com\nhttps://other.example.com");
+
+  await page.locator("#rateLimit").fill("lots");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.locator(".alert-error")).toContainText("300/60s");
+
+  // Back to the defaults, so the other tests see the demo as `npm run demo` leaves it.
+  await page.locator("#rateLimit").fill("");
+  await page.locator("#burst").fill("");
+  await page.locator("#algorithm").selectOption("sliding");
+  await page.locator("#corsOrigins").fill("");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.getByRole("status")).toContainText("Saved");
+
+  await page.screenshot({ path: testInfo.outputPath("deployment-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("deployment-phone.png"), fullPage: true });
+  await page.goto("/dashboard");
+  await page.screenshot({ path: testInfo.outputPath("dashboard-phone.png"), fullPage: true });
+});
