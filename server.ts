@@ -7,6 +7,7 @@ import { config, ConfigError } from "@/lib/config";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
+import { closeRequestRecorder } from "@/lib/metrics/recorder";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 
 const dev = process.argv.includes("--dev");
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     }, deadline);
     await drained;
     clearTimeout(cutoff);
+    await closeRequestRecorder(deadline);
     await embedded?.stop();
     process.exit(0);
   };

@@ -32,6 +32,9 @@ const environmentSchema = z
       .transform((value) => value === "true"),
     GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
 
+    GATEWAY_COUNTRY_HEADER: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, "must be a header name such as cf-ipcountry").optional(),
+    GATEWAY_LOG_CLIENT_ADDRESS: z.enum(["truncated", "full", "none"], { error: "must be truncated, full or none" }).default("truncated"),
+
     REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
     UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: "must be the https:// REST URL of an Upstash database" }).optional(),
     UPSTASH_REDIS_REST_TOKEN: z.string().optional(),

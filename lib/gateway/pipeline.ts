@@ -11,7 +11,31 @@ import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
+import { requestRecorder } from "@/lib/metrics/recorder";
+import { countryFrom, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
 import { sharedRedis } from "@/lib/redis/client";
+
+/** How a request the deployment never answered ended, for the request log. */
+function outcomeOfRefusal(slug: string | undefined): string {
+  switch (slug) {
+    case undefined:
+      return "answered";
+    case "rate-limited":
+    case "rate-limiter-unavailable":
+      return "rate-limited";
+    case "circuit-open":
+      return "circuit-open";
+    case "upstream-unreachable":
+    case "upstream-timeout":
+      return "upstream-error";
+    case "client-aborted":
+      return "client-aborted";
+    case "internal":
+      return "error";
+    default:
+      return "refused";
+  }
+}
 
 const notFound = () =>
   new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
@@ -33,8 +57,32 @@ interface Admitted {
 interface Progress {
   requestId: string;
   client: ClientFacts;
+  at: Date;
+  startedAt: number;
   target?: GatewayTarget;
   deployment?: RoutableDeployment;
+  userId?: string;
+  /** Set when the deployment answered: time to its response head. */
+  ttfbMs?: number;
+  /** The problem slug when the gateway refused or failed. */
+  refusal?: string;
+}
+
+const maxLoggedPath = 512;
+
+/** Counts bytes as they pass, and reports once when the stream ends, fails or is abandoned. */
+async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number, failed: boolean) => void): AsyncIterable<Uint8Array> {
+  let bytes = 0;
+  let failed = true;
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+    failed = false;
+  } finally {
+    onEnd(bytes, failed);
+  }
 }
 
 /**
@@ -51,15 +99,57 @@ export class Gateway {
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
     const progress = this.start(request);
+    let bytesIn = 0;
+    const body = request.body && counted(request.body, (bytes) => (bytesIn = bytes));
+    let response: GatewayResponse;
     try {
-      return await this.pass(request, progress);
+      response = await this.pass({ ...request, body }, progress);
     } catch (error) {
       const secure = progress.client.proto === "https";
+      progress.refusal = error instanceof ApiError ? error.slug : error instanceof ClientAbortedError ? "client-aborted" : "internal";
       if (error instanceof ApiError && error.status === 401 && wantsHtml(request)) {
-        return this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, progress.requestId, secure);
+        response = this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, progress.requestId, secure);
+      } else {
+        response = this.problem(error, progress.requestId, secure, await this.refusalCors(request, progress));
       }
-      return this.problem(error, progress.requestId, secure, await this.refusalCors(request, progress));
     }
+    return this.recorded(request, progress, response, () => bytesIn);
+  }
+
+  /** Records the request once its answer has been sent in full, or has failed, or was abandoned. */
+  private recorded(request: GatewayRequest, progress: Progress, response: GatewayResponse, bytesIn: () => number): GatewayResponse {
+    const record = (bytesOut: number, bodyFailed: boolean) => {
+      const proxied = progress.ttfbMs !== undefined;
+      const outcome = request.signal.aborted
+        ? "client-aborted"
+        : bodyFailed
+          ? "upstream-error"
+          : proxied
+            ? "proxied"
+            : outcomeOfRefusal(progress.refusal);
+      requestRecorder().record({
+        at: progress.at,
+        requestId: progress.requestId,
+        userId: progress.userId ?? null,
+        deploymentId: progress.deployment?.id ?? null,
+        method: request.method,
+        path: (progress.target?.upstreamPath ?? request.path).slice(0, maxLoggedPath),
+        status: response.status,
+        outcome,
+        durationMs: Math.round(performance.now() - progress.startedAt),
+        ttfbMs: progress.ttfbMs ?? null,
+        bytesIn: bytesIn(),
+        bytesOut,
+        country: countryFrom(request.headers, this.settings.GATEWAY_COUNTRY_HEADER),
+        clientAddress: storedAddress(progress.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
+        userAgentFamily: userAgentFamily(request.headers["user-agent"]),
+      });
+    };
+    if (response.body === null || response.body instanceof Uint8Array) {
+      record(response.body?.length ?? 0, false);
+      return response;
+    }
+    return { ...response, body: counted(response.body, record) };
   }
 
   /**
@@ -85,6 +175,8 @@ export class Gateway {
 
   private start(request: GatewayRequest): Progress {
     return {
+      at: new Date(),
+      startedAt: performance.now(),
       requestId: requestIdFrom(request.headers),
       client: clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES),
     };
@@ -111,6 +203,7 @@ export class Gateway {
         request.signal,
       ),
     );
+    progress.ttfbMs = Math.round(performance.now() - progress.startedAt);
 
     return {
       status: upstream.status,
@@ -127,6 +220,7 @@ export class Gateway {
   private async admit(request: GatewayRequest, target: GatewayTarget, progress: Progress): Promise<Admitted> {
     progress.target = target;
     const identity = await this.authenticate(request);
+    progress.userId = identity.userId;
     const deployment = (progress.deployment = await this.authorize(identity, target));
     const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
     const ticket = await this.breakers.admit(deployment.id, deployment.name);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
 import { after, test } from "node:test";
+import { db } from "@/lib/db";
 import { startApp } from "@/tests/support/app";
 import { newDeployment, newUser, sleep } from "@/tests/support/fixtures";
 import { TestUpstream, type Echo } from "@/tests/support/upstream";
@@ -40,7 +41,8 @@ test("on SIGTERM an upload in flight completes, a long event stream is ended at 
       controller.enqueue(chunk);
     },
   });
-  const upload = fetch(`${app.url}${deployment.path}/upload`, { method: "POST", body, duplex: "half", headers: { cookie: owner.cookie } } as RequestInit);
+  const uploadId = `shutdown-${randomUUID()}`;
+  const upload = fetch(`${app.url}${deployment.path}/upload`, { method: "POST", body, duplex: "half", headers: { cookie: owner.cookie, "x-request-id": uploadId } } as RequestInit);
 
   await sleep(300);
   app.process.kill("SIGTERM");
@@ -53,4 +55,7 @@ test("on SIGTERM an upload in flight completes, a long event stream is ended at 
   await streamEnded;
   assert.equal(await app.exit, 0, app.output());
   assert.match(app.output(), /SIGTERM: draining/);
+  const rows = await db().requestLog.findMany({ where: { requestId: uploadId } });
+  assert.equal(rows.length, 1, "the recorder flushed before exit");
+  assert.equal(Number(rows[0].bytesIn), 8 * chunk.length);
 });

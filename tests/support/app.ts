@@ -33,6 +33,7 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
     NEXT_TELEMETRY_DISABLED: "1",
     NEXTAUTH_SECRET: testSecret,
     GATEWAY_HEADERS_TIMEOUT_MS: "2000",
+    GATEWAY_COUNTRY_HEADER: "cf-ipcountry",
     // Short enough to watch every breaker transition within a test.
     GATEWAY_BREAKER_COOLDOWN_MS: "1000",
     GATEWAY_BREAKER_MAX_COOLDOWN_MS: "4000",

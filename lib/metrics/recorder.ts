@@ -1,0 +1,123 @@
+import { db } from "@/lib/db";
+
+/** One gateway request, as stored in RequestLog. */
+export interface RequestRow {
+  at: Date;
+  requestId: string;
+  userId: string | null;
+  deploymentId: string | null;
+  method: string;
+  path: string;
+  status: number;
+  outcome: string;
+  durationMs: number;
+  ttfbMs: number | null;
+  bytesIn: number;
+  bytesOut: number;
+  country: string | null;
+  clientAddress: string | null;
+  userAgentFamily: string | null;
+}
+
+export interface RecorderOptions {
+  /** Rows kept while the database is slow or down; past it rows are dropped, and counted. */
+  maxBuffered: number;
+  batchSize: number;
+  intervalMs: number;
+}
+
+const maxBackoffMs = 30_000;
+const logIntervalMs = 60_000;
+
+/**
+ * Buffers request rows and writes them in batches, one insert per batch, off the request path:
+ * `record` never waits. When the database fails, batches stay buffered and are retried with backoff.
+ */
+export class Recorder {
+  private buffer: RequestRow[] = [];
+  private flushing: Promise<void> | undefined;
+  private backoffMs = 0;
+  private retryAt = 0;
+  private lastDropLogAt = 0;
+  private readonly timer: NodeJS.Timeout;
+  readonly stats = { written: 0, dropped: 0, failedWrites: 0 };
+
+  constructor(
+    private readonly write: (rows: RequestRow[]) => Promise<unknown>,
+    private readonly options: RecorderOptions,
+  ) {
+    this.timer = setInterval(() => void this.flush(), options.intervalMs);
+    this.timer.unref();
+  }
+
+  get depth(): number {
+    return this.buffer.length;
+  }
+
+  record(row: RequestRow): void {
+    if (this.buffer.length >= this.options.maxBuffered) {
+      this.stats.dropped++;
+      const now = Date.now();
+      if (now - this.lastDropLogAt >= logIntervalMs) {
+        this.lastDropLogAt = now;
+        console.warn(`[gatehouse] request log buffer full (${this.options.maxBuffered} rows): dropping rows, ${this.stats.dropped} so far`);
+      }
+      return;
+    }
+    this.buffer.push(row);
+    if (this.buffer.length >= this.options.batchSize && Date.now() >= this.retryAt) void this.flush();
+  }
+
+  /** Writes what is buffered, batch by batch; stops at the first failure and retries later. */
+  flush(): Promise<void> {
+    this.flushing ??= this.drain().finally(() => (this.flushing = undefined));
+    return this.flushing;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.buffer.length && Date.now() >= this.retryAt) {
+      const batch = this.buffer.slice(0, this.options.batchSize);
+      try {
+        await this.write(batch);
+        this.buffer.splice(0, batch.length);
+        this.stats.written += batch.length;
+        this.backoffMs = 0;
+      } catch (error) {
+        this.stats.failedWrites++;
+        this.backoffMs = Math.min(maxBackoffMs, this.backoffMs ? this.backoffMs * 2 : 250);
+        this.retryAt = Date.now() + this.backoffMs;
+        console.warn(`[gatehouse] could not write ${batch.length} request rows (${(error as Error).message}); retrying in ${this.backoffMs} ms`);
+        return;
+      }
+    }
+  }
+
+  /** For shutdown: keeps flushing until the buffer is empty or `deadlineMs` passes. */
+  async close(deadlineMs: number): Promise<void> {
+    clearInterval(this.timer);
+    const deadline = Date.now() + deadlineMs;
+    while (this.buffer.length && Date.now() < deadline) {
+      this.retryAt = Math.min(this.retryAt, Date.now());
+      await this.flush();
+      if (this.buffer.length) await new Promise((resolve) => setTimeout(resolve, Math.min(this.backoffMs, Math.max(0, deadline - Date.now()))));
+    }
+    if (this.buffer.length) console.warn(`[gatehouse] exiting with ${this.buffer.length} request rows unwritten`);
+  }
+}
+
+const globalForRecorder = globalThis as unknown as { gatehouseRecorder?: Recorder };
+
+/** The process's recorder, shared by the fast path and Next's bundle. */
+export function requestRecorder(): Recorder {
+  globalForRecorder.gatehouseRecorder ??= new Recorder((rows) => db().requestLog.createMany({ data: rows }), {
+    maxBuffered: 100_000,
+    batchSize: 500,
+    intervalMs: 1_000,
+  });
+  return globalForRecorder.gatehouseRecorder;
+}
+
+/** Flushes the recorder if this process ever made one. */
+export async function closeRequestRecorder(deadlineMs: number): Promise<void> {
+  await globalForRecorder.gatehouseRecorder?.close(deadlineMs);
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import { db } from "@/lib/db";
+import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
+import { TestUpstream } from "@/tests/support/upstream";
+
+const upstream = new TestUpstream();
+let app: string;
+let owner: TestUser;
+let deployment: Awaited<ReturnType<typeof newDeployment>>;
+
+before(async () => {
+  app = appUrl();
+  await upstream.start();
+  owner = await newUser();
+  deployment = await newDeployment(owner, upstream.url);
+  await patchDeployment(owner, deployment.id, { rateLimit: "100000/1m" });
+});
+after(() => upstream.stop());
+
+/** The request's row, once the recorder's batch has been written. */
+async function rowsFor(requestIdPrefix: string, expected = 1) {
+  for (let waited = 0; waited < 10_000; waited += 200) {
+    const rows = await db().requestLog.findMany({ where: { requestId: { startsWith: requestIdPrefix } } });
+    if (rows.length >= expected) return rows;
+    await sleep(200);
+  }
+  return db().requestLog.findMany({ where: { requestId: { startsWith: requestIdPrefix } } });
+}
+
+async function send(path: string, init: RequestInit & { cookie?: string } = {}) {
+  const requestId = `test-${randomUUID()}`;
+  const response = await fetch(`${app}${path}`, {
+    ...init,
+    headers: { cookie: init.cookie ?? owner.cookie, "x-request-id": requestId, "user-agent": "curl/8.0", "cf-ipcountry": "de", ...(init.headers as Record<string, string>) },
+  });
+  await response.arrayBuffer().catch(() => undefined);
+  const rows = await rowsFor(requestId);
+  assert.equal(rows.length, 1, `exactly one row for ${path}`);
+  return { response, row: rows[0] };
+}
+
+test("a proxied request is recorded with its fields, bytes both ways and time to first byte", async () => {
+  const { row } = await send(`${deployment.path}/echo?secret=1`, { method: "POST", body: "x".repeat(1000) });
+  assert.equal(row.status, 200);
+  assert.equal(row.outcome, "proxied");
+  assert.equal(row.method, "POST");
+  assert.equal(row.path, "/echo", "no query string");
+  assert.equal(row.userId, owner.id);
+  assert.equal(row.deploymentId, deployment.id);
+  assert.equal(Number(row.bytesIn), 1000);
+  assert.ok(Number(row.bytesOut) > 100);
+  assert.ok(row.ttfbMs !== null && row.ttfbMs <= row.durationMs);
+  assert.equal(row.country, "DE");
+  assert.equal(row.clientAddress, "127.0.0.0/24");
+  assert.equal(row.userAgentFamily, "curl");
+});
+
+test("refusals, limits, open circuits and upstream errors each leave one row with their outcome", async () => {
+  assert.equal((await send(`${deployment.path}/`, { cookie: "" })).row.outcome, "refused");
+  const unknown = await send(`/api/gateway/${owner.id}/nosuch/`);
+  assert.deepEqual([unknown.row.status, unknown.row.outcome, unknown.row.deploymentId], [404, "refused", null]);
+
+  const limited = await newDeployment(owner, upstream.url);
+  await patchDeployment(owner, limited.id, { rateLimit: "1/1m" });
+  await send(`${limited.path}/`);
+  assert.deepEqual(((r) => [r.status, r.outcome])((await send(`${limited.path}/`)).row), [429, "rate-limited"]);
+
+  // Back to back: the test apps' circuits probe again after one second.
+  const dead = await newDeployment(owner, "http://127.0.0.1:9");
+  const prefix = `dead-${randomUUID()}`;
+  for (let i = 0; i < 6; i++) await fetch(`${app}${dead.path}/`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` } });
+  const rows = (await rowsFor(prefix, 6)).sort((a, b) => a.requestId.localeCompare(b.requestId));
+  assert.deepEqual(rows.map((row) => row.outcome), [...Array(5).fill("upstream-error"), "circuit-open"]);
+  assert.equal(rows[5].status, 503);
+});
+
+test("streamed, event-stream and abandoned bodies are counted as they flowed", async () => {
+  const download = await send(`${deployment.path}/download?bytes=${3 * 1024 * 1024}`);
+  assert.equal(Number(download.row.bytesOut), 3 * 1024 * 1024);
+
+  const sse = await send(`${deployment.path}/sse?count=3&gap=20`);
+  assert.equal(Number(sse.row.bytesOut), Buffer.byteLength("id: 1\ndata: event 1\n\n") * 3);
+
+  const requestId = `test-${randomUUID()}`;
+  const controller = new AbortController();
+  const response = await fetch(`${app}${deployment.path}/sse?hold=${randomUUID()}`, { headers: { cookie: owner.cookie, "x-request-id": requestId }, signal: controller.signal });
+  assert.equal(response.status, 200);
+  controller.abort();
+  const [aborted] = await rowsFor(requestId);
+  assert.equal(aborted?.outcome, "client-aborted");
+});
+
+test("requests sent at high concurrency produce exactly one row each", async () => {
+  const prefix = `load-${randomUUID()}`;
+  const total = 2_000;
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < total) {
+        const i = next++;
+        const response = await fetch(`${app}${deployment.path}/n/${i}`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` } });
+        await response.arrayBuffer();
+      }
+    }),
+  );
+  const rows = await rowsFor(prefix, total);
+  assert.equal(rows.length, total);
+  assert.equal(new Set(rows.map((row) => row.requestId)).size, total);
+});
