@@ -32,6 +32,7 @@ const environmentSchema = z
       .transform((value) => value === "true"),
     GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
 
+    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     GATEWAY_COUNTRY_HEADER: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, "must be a header name such as cf-ipcountry").optional(),
     GATEWAY_LOG_CLIENT_ADDRESS: z.enum(["truncated", "full", "none"], { error: "must be truncated, full or none" }).default("truncated"),
 

@@ -11,6 +11,7 @@ import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
+import { gatewayMetrics } from "@/lib/metrics/prometheus";
 import { requestRecorder } from "@/lib/metrics/recorder";
 import { countryFrom, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
 import { sharedRedis } from "@/lib/redis/client";
@@ -95,7 +96,11 @@ export class Gateway {
   private readonly forwarder = new Forwarder(this.settings);
   private readonly redis = sharedRedis(this.settings);
   private readonly rateLimiter = new RateLimiter(this.settings, this.redis);
-  readonly breakers = new CircuitBreakers(this.settings, this.redis, (transition) => recordDeploymentEvent({ ...transition, kind: "breaker" }));
+  private readonly metrics = gatewayMetrics();
+  readonly breakers = new CircuitBreakers(this.settings, this.redis, (transition) => {
+    this.metrics.circuitChanged(transition.deploymentId, transition.to);
+    recordDeploymentEvent({ ...transition, kind: "breaker" });
+  });
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
     const progress = this.start(request);
@@ -127,6 +132,8 @@ export class Gateway {
           : proxied
             ? "proxied"
             : outcomeOfRefusal(progress.refusal);
+      const durationMs = performance.now() - progress.startedAt;
+      this.metrics.observe(response.status, outcome, request.method, durationMs / 1000);
       requestRecorder().record({
         at: progress.at,
         requestId: progress.requestId,
@@ -136,7 +143,7 @@ export class Gateway {
         path: (progress.target?.upstreamPath ?? request.path).slice(0, maxLoggedPath),
         status: response.status,
         outcome,
-        durationMs: Math.round(performance.now() - progress.startedAt),
+        durationMs: Math.round(durationMs),
         ttfbMs: progress.ttfbMs ?? null,
         bytesIn: bytesIn(),
         bytesOut,

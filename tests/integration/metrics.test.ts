@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { db } from "@/lib/db";
 import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
+import { testMetricsToken } from "@/tests/support/app";
 import { TestUpstream } from "@/tests/support/upstream";
 
 const upstream = new TestUpstream();
@@ -108,4 +109,19 @@ test("requests sent at high concurrency produce exactly one row each", async () 
   const rows = await rowsFor(prefix, total);
   assert.equal(rows.length, total);
   assert.equal(new Set(rows.map((row) => row.requestId)).size, total);
+});
+
+test("operators scrape Prometheus metrics with the token, without user or deployment labels", async () => {
+  assert.equal((await fetch(`${app}/api/metrics`)).status, 401);
+  assert.equal((await fetch(`${app}/api/metrics`, { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status, 401);
+  const response = await fetch(`${app}/api/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.match(text, /gatehouse_gateway_requests_total\{status_class="2xx",outcome="proxied",method="POST"\} [1-9]/);
+  assert.match(text, /gatehouse_gateway_request_duration_seconds_bucket\{le="0\.1",outcome="proxied"\}/);
+  assert.match(text, /gatehouse_circuits\{state="open"\}/);
+  assert.match(text, /gatehouse_request_log_queue_depth \d+/);
+  assert.match(text, /gatehouse_rate_limiter_failures \d+/);
+  assert.doesNotMatch(text, new RegExp(deployment.id));
+  assert.doesNotMatch(text, new RegExp(owner.id));
 });

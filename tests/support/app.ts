@@ -7,6 +7,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const tsx = path.join(root, "node_modules", ".bin", "tsx");
 
 export const testSecret = "gatehouse-test-secret-0123456789abcdef0123456789";
+export const testMetricsToken = "gatehouse-test-metrics-token";
 
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");
@@ -34,6 +35,7 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
     NEXTAUTH_SECRET: testSecret,
     GATEWAY_HEADERS_TIMEOUT_MS: "2000",
     GATEWAY_COUNTRY_HEADER: "cf-ipcountry",
+    METRICS_TOKEN: testMetricsToken,
     // Short enough to watch every breaker transition within a test.
     GATEWAY_BREAKER_COOLDOWN_MS: "1000",
     GATEWAY_BREAKER_MAX_COOLDOWN_MS: "4000",
