@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { Brand } from "@/app/components/brand";
+import { TopBar } from "@/app/components/top-bar";
 import { CopyButton } from "@/app/dashboard/copy-button";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
 import { requirePageUser } from "@/lib/auth/current-user";
@@ -14,13 +14,7 @@ export default async function DashboardPage() {
   const deployments = await deploymentsOf(user.id);
   return (
     <>
-      <header className="topbar">
-        <Brand />
-        <div className="topbar-user">
-          <span>{user.email}</span>
-          <Link className="button button-small" href="/signout">Sign out</Link>
-        </div>
-      </header>
+      <TopBar email={user.email} />
       <main className="page">
         <div className="page-header">
           <div>

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Brand } from "@/app/components/brand";
+import { TopBar } from "@/app/components/top-bar";
 import { CopyButton } from "@/app/dashboard/copy-button";
 import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-form";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
@@ -29,13 +29,7 @@ export default async function DeploymentPage({ params }: Props) {
 
   return (
     <>
-      <header className="topbar">
-        <Brand />
-        <div className="topbar-user">
-          <span>{user.email}</span>
-          <Link className="button button-small" href="/signout">Sign out</Link>
-        </div>
-      </header>
+      <TopBar email={user.email} />
       <main className="page">
         <p><Link href="/dashboard">← All deployments</Link></p>
         <div className="page-header">
