@@ -13,6 +13,11 @@ export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;
  */
 export class SessionTokenVerifier {
   private readonly key: Uint8Array;
+  /**
+   * Tokens already decrypted, until they expire (at most a few minutes): decrypting the JWE was a
+   * quarter of the fast path's CPU (bench/RESULTS.md), and a browser sends the same cookie every time.
+   */
+  private readonly verified = new Map<string, { userId: string; until: number }>();
 
   constructor(secret: string) {
     this.key = new Uint8Array(hkdfSync("sha256", secret, "", "NextAuth.js Generated Encryption Key", 32));
@@ -21,14 +26,23 @@ export class SessionTokenVerifier {
   /** The signed-in user's id, or null when the token is missing, forged, tampered with or expired. */
   async userId(token: string | undefined): Promise<string | null> {
     if (!token) return null;
+    const now = Date.now();
+    const known = this.verified.get(token);
+    if (known && known.until > now) return known.userId;
     try {
       const { payload } = await jwtDecrypt(token, this.key, { clockTolerance: 15 });
-      return typeof payload.sub === "string" && payload.sub ? payload.sub : null;
+      if (typeof payload.sub !== "string" || !payload.sub) return null;
+      if (this.verified.size >= maxVerified) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { userId: payload.sub, until: Math.min((payload.exp ?? 0) * 1000, now + verifiedTtlMs) });
+      return payload.sub;
     } catch {
       return null;
     }
   }
 }
+
+const maxVerified = 10_000;
+const verifiedTtlMs = 5 * 60_000;
 
 /** Reads the session token from a Cookie header, joining the chunks next-auth writes for large tokens. */
 export function sessionTokenFromCookies(cookies: Map<string, string>): string | undefined {
