@@ -1,9 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Redis, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 import { summarise } from "@/bench/load";
+import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
 import { parseConfig } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { CircuitBreakers } from "@/lib/gateway/breaker";
+import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 
@@ -40,9 +42,10 @@ async function connected(redis: Redis): Promise<void> {
 
 /**
  * The limiter and the breakers alone, in this process, one call after another: what each costs a
- * request before any HTTP. Limits are lifted as in the throughput runs, so every call passes.
+ * request before any HTTP. Limits are lifted as in the throughput runs, so every call passes. The
+ * session check, which the CPU profile shows as the gateway's largest own cost, is timed alongside.
  */
-export async function microBenchmarks(redisUrl: string, secret: string): Promise<MicroRow[]> {
+export async function microBenchmarks(redisUrl: string, secret: string, cookie: string): Promise<MicroRow[]> {
   const settings = parseConfig({ NEXTAUTH_SECRET: secret, GATEWAY_RATE_LIMIT_USER: "1000000/1s", GATEWAY_RATE_LIMIT_DEPLOYMENT: "1000000/1s" });
   const deployment: RoutableDeployment = {
     id: `bench-${randomUUID()}`,
@@ -83,6 +86,11 @@ export async function microBenchmarks(redisUrl: string, secret: string): Promise
     const admitAndRecord = (breakers: CircuitBreakers) => async () => breakers.record(await breakers.admit(deployment.id, deployment.name), "success");
     await measure("CircuitBreakers.admit + record, state in Redis", 50_000, admitAndRecord(breakersRedis), true);
     await measure("CircuitBreakers.admit + record, in memory", 50_000, admitAndRecord(breakersMemory), false);
+    const sessions = new SessionTokenVerifier(secret);
+    const token = sessionTokenFromCookies(parseCookieHeader(cookie));
+    await measure("SessionTokenVerifier.userId (jose JWE decryption)", 20_000, async () => {
+      if (!(await sessions.userId(token))) throw new Error("The bench's session cookie did not verify");
+    }, false);
   } finally {
     await tcp.close();
   }

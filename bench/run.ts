@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { createClient } from "redis";
@@ -129,6 +129,19 @@ const commands = (perCall: Map<string, number>) => {
   return `${Number(total.toPrecision(3))} (${[...perCall].map(([name, count]) => `${name} ${Number(count.toPrecision(3))}`).join(", ") || "none"})`;
 };
 
+/** The share of the machine's CPU that was busy over one second: other work, when nothing of the bench is running. */
+async function busyShare(): Promise<number> {
+  const times = () =>
+    cpus().reduce(
+      (sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }),
+      { busy: 0, all: 0 },
+    );
+  const before = times();
+  await sleep(1_000);
+  const after = times();
+  return (after.busy - before.busy) / (after.all - before.all);
+}
+
 function table(headings: string[], rows: string[][]): string {
   return [headings, headings.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
 }
@@ -199,7 +212,7 @@ async function profileFastPath(env: Record<string, string>, gatewayPath: string,
 async function main(): Promise<void> {
   const machine = `${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}`;
   // Anything else running on the machine shows here, and in every figure.
-  const startLoad = loadavg()[0].toFixed(2);
+  const busyBefore = await busyShare();
   const output: string[] = [`## Gatehouse bench, ${new Date().toISOString()}`, "", machine, ""];
 
   progress("starting Redis, PostgreSQL database, upstream and bare proxy");
@@ -240,7 +253,7 @@ async function main(): Promise<void> {
   for (const target of Object.values(targets)) await expectOk(target);
 
   progress("limiter and breaker micro-benchmarks");
-  const micro: MicroRow[] = await microBenchmarks(redisUrl, testSecret);
+  const micro: MicroRow[] = await microBenchmarks(redisUrl, testSecret, headers.cookie);
   progress("Redis round trips per gateway request");
   const roundTrips = [
     { name: targets.gatewayFast.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayFast) },
@@ -316,7 +329,7 @@ async function main(): Promise<void> {
       }),
     ),
     "",
-    "### Limiter and breaker alone (in process, sequential calls, limits lifted)",
+    "### Limiter, breaker and session check alone (in process, sequential calls, limits lifted)",
     "",
     table(
       ["call", "calls", "p50 ms", "p99 ms", "Redis round trips per call (by command)"],
@@ -334,7 +347,7 @@ async function main(): Promise<void> {
     for (const app of [fast, route, memory]) await app.stop();
     output.push(await profileFastPath({ ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
   }
-  output.push(`1-minute load average: ${startLoad} at the start, ${loadavg()[0].toFixed(2)} at the end.`);
+  output.push(`CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`);
   console.log(output.join("\n"));
 }
 
