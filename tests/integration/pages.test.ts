@@ -34,6 +34,12 @@ test("an empty dashboard explains how deployments appear", async () => {
   assert.match(html, /No deployments yet/);
 });
 
+test("the liveness endpoint answers without a session", async () => {
+  const response = await fetch(`${app}/api/health/live`, { redirect: "manual" });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { status: "ok" });
+});
+
 test("sign-in, sign-up and sign-out pages render", async () => {
   for (const [path, text] of [["/signin", "Sign in"], ["/signup", "Create an account"], ["/signout", "Sign out"]]) {
     const response = await fetch(`${app}${path}`);

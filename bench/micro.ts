@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { Redis, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
+import { summarise } from "@/bench/load";
+import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
+import { parseConfig } from "@/lib/config";
+import type { RoutableDeployment } from "@/lib/deployments/cache";
+import { CircuitBreakers } from "@/lib/gateway/breaker";
+import { parseCookieHeader } from "@/lib/gateway/cookies";
+import { RateLimiter } from "@/lib/gateway/rate-limit";
+import { TcpRequester } from "@/lib/redis/tcp-requester";
+
+/** Counts what the limiter and breakers send through the TCP requester: one command is one round trip. */
+class CountingRequester implements Requester {
+  readonly commands = new Map<string, number>();
+
+  constructor(private readonly inner: TcpRequester) {}
+
+  request<TResult>(request: UpstashRequest): Promise<UpstashResponse<TResult>> {
+    const name = String((request.body as unknown[])[0]).toUpperCase();
+    this.commands.set(name, (this.commands.get(name) ?? 0) + 1);
+    return this.inner.request<TResult>(request);
+  }
+}
+
+export interface MicroRow {
+  name: string;
+  calls: number;
+  p50: number;
+  p99: number;
+  /** Redis commands per call, by command; null when nothing talks to Redis. */
+  perCall: Map<string, number> | null;
+}
+
+/** The requester connects in the background and refuses commands until then (no offline queue). */
+async function connected(redis: Redis): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await redis.ping().then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("The bench could not reach its Redis");
+}
+
+/**
+ * The limiter and the breakers alone, in this process, one call after another: what each costs a
+ * request before any HTTP. Limits are lifted as in the throughput runs, so every call passes. The
+ * session check, which the CPU profile shows as the gateway's largest own cost, is timed alongside.
+ */
+export async function microBenchmarks(redisUrl: string, secret: string, cookie: string): Promise<MicroRow[]> {
+  const settings = parseConfig({ NEXTAUTH_SECRET: secret, GATEWAY_RATE_LIMIT_USER: "1000000/1s", GATEWAY_RATE_LIMIT_DEPLOYMENT: "1000000/1s" });
+  const deployment: RoutableDeployment = {
+    id: `bench-${randomUUID()}`,
+    userId: `bench-${randomUUID()}`,
+    name: "bench",
+    target: new URL("http://127.0.0.1:9"),
+    status: "running",
+    corsOrigins: new Set(),
+    rate: null,
+  };
+  const tcp = new TcpRequester(redisUrl);
+  const counter = new CountingRequester(tcp);
+  const redis = new Redis(counter);
+  await connected(redis);
+
+  const rows: MicroRow[] = [];
+  const measure = async (name: string, calls: number, call: () => Promise<unknown>, viaRedis: boolean) => {
+    // Warm-up: JIT, the limiter's script load (EVALSHA, NOSCRIPT, EVAL), the breaker's first sync.
+    for (let i = 0; i < Math.min(1_000, calls); i++) await call();
+    counter.commands.clear();
+    const times: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const start = performance.now();
+      await call();
+      times.push(performance.now() - start);
+    }
+    const perCall = viaRedis ? new Map([...counter.commands].map(([command, count]) => [command, count / calls])) : null;
+    rows.push({ name, calls, ...summarise(times), perCall });
+  };
+
+  try {
+    const limiterRedis = new RateLimiter(settings, redis);
+    const limiterMemory = new RateLimiter(settings, null);
+    const breakersRedis = new CircuitBreakers(settings, redis, () => {});
+    const breakersMemory = new CircuitBreakers(settings, null, () => {});
+    await measure("RateLimiter.check, TCP Redis", 5_000, () => limiterRedis.check(deployment.userId, deployment), true);
+    await measure("RateLimiter.check, in memory", 50_000, () => limiterMemory.check(deployment.userId, deployment), false);
+    const admitAndRecord = (breakers: CircuitBreakers) => async () => breakers.record(await breakers.admit(deployment.id, deployment.name), "success");
+    await measure("CircuitBreakers.admit + record, state in Redis", 50_000, admitAndRecord(breakersRedis), true);
+    await measure("CircuitBreakers.admit + record, in memory", 50_000, admitAndRecord(breakersMemory), false);
+    const sessions = new SessionTokenVerifier(secret);
+    const token = sessionTokenFromCookies(parseCookieHeader(cookie));
+    await measure("SessionTokenVerifier.userId (jose JWE decryption)", 20_000, async () => {
+      if (!(await sessions.userId(token))) throw new Error("The bench's session cookie did not verify");
+    }, false);
+  } finally {
+    await tcp.close();
+  }
+  return rows;
+}

@@ -1,0 +1,360 @@
+/**
+ * `npm run bench` (after `npm run build`): the gateway against the floor of any Node gateway, on this
+ * machine, in one run. Starts its own Redis, a fresh PostgreSQL database, a plain upstream, a bare
+ * proxy and three apps; prints Markdown tables on stdout (progress on stderr), asserts nothing, and
+ * removes everything it started. `-- --profile` adds a CPU profile of the fast path under load.
+ * Environment: BENCH_POSTGRES_URL (default TEST_POSTGRES_URL, then the local server), BENCH_RATE
+ * (the fixed rate of the latency runs, default 400 requests/s).
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createClient } from "redis";
+import { request } from "undici";
+import { median, paced, saturate, summarise, type LoadSample, type PacedSample, type Target } from "@/bench/load";
+import { microBenchmarks, type MicroRow } from "@/bench/micro";
+import { selfTimes } from "@/bench/profile";
+import { sseCrossing } from "@/bench/sse";
+import { applyMigrations } from "@/lib/database/migrations";
+import { db } from "@/lib/db";
+import { createDeployment, updateDeployment } from "@/lib/deployments/service";
+import { prepareEnvironment } from "@/lib/startup";
+import { createUser } from "@/lib/users/accounts";
+import { startApp, testSecret, type RunningApp } from "@/tests/support/app";
+import { DisposableRedis } from "@/tests/support/redis-server";
+import { signIn } from "@/tests/support/session";
+
+const root = path.resolve(import.meta.dirname, "..");
+const adminUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const rounds = 3;
+const seconds = 5;
+const warmupSeconds = 3;
+const connections = 32;
+const rate = Number(process.env.BENCH_RATE ?? 400);
+const sseEvents = 200;
+const sseIntervalMs = 10;
+const roundTripRequests = 500;
+const withProfile = process.argv.includes("--profile");
+
+const progress = (message: string) => console.error(`… ${message}`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Undone last first, on success, failure or Ctrl-C alike. */
+const cleanups: (() => Promise<unknown>)[] = [];
+/** Set once the measurements are over: from then on, processes stopping is expected. */
+let finishing = false;
+async function cleanUp(): Promise<void> {
+  finishing = true;
+  for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) {
+    await undo().catch((error) => console.error("cleanup failed:", error));
+  }
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `gatehouse_bench_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  cleanups.push(async () => {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  });
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** One of bench/servers.ts's roles, in a process of its own. */
+async function startServer(args: string[]): Promise<string> {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/servers.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  cleanups.push(async () => {
+    if (child.exitCode !== null) return;
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  });
+  let output = "";
+  child.once("exit", (code, signal) => finishing || console.error(`bench/servers.ts ${args.join(" ")} exited during the bench (${signal ?? code})`));
+  return new Promise((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const listening = /listening (\S+)/.exec(output);
+      if (listening) resolve(listening[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`bench/servers.ts ${args.join(" ")} exited with ${code}`)));
+  });
+}
+
+async function launch(env: Record<string, string>): Promise<RunningApp> {
+  const app = await startApp(env);
+  // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
+  app.process.once("exit", (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`));
+  cleanups.push(() => app.stop());
+  return app;
+}
+
+async function expectOk(target: Target): Promise<void> {
+  const response = await request(target.url, { headers: target.headers });
+  const body = await response.body.text();
+  if (response.statusCode !== 200) throw new Error(`${target.name} (${target.url}) answered ${response.statusCode}: ${body}`);
+}
+
+/**
+ * Redis commands per gateway request, as Redis itself saw them (MONITOR), by command. Commands a Lua
+ * script runs inside Redis show as `[0 lua]` and cost no round trip, so they are left out.
+ */
+async function redisCommandsPerRequest(redisUrl: string, target: Target): Promise<Map<string, number>> {
+  const monitor = createClient({ url: redisUrl });
+  await monitor.connect();
+  const counts = new Map<string, number>();
+  await monitor.monitor((line) => {
+    const [, source, command] = /^\S+ \[\d+ ([^\]]+)\] "([^"]+)"/.exec(line) ?? [];
+    const name = command?.toUpperCase();
+    if (name && source !== "lua") counts.set(name, (counts.get(name) ?? 0) + 1);
+  });
+  for (let i = 0; i < roundTripRequests; i++) await (await request(target.url, { headers: target.headers })).body.dump();
+  // MONITOR lines trail the answers they belong to.
+  await sleep(300);
+  monitor.destroy();
+  return new Map([...counts].map(([command, count]) => [command, count / roundTripRequests]));
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "–");
+const perSecond = (value: number) => Math.round(value).toLocaleString("en-US");
+const percent = (value: number) => `${Math.round(value * 100)} %`;
+const commands = (perCall: Map<string, number>) => {
+  const total = [...perCall.values()].reduce((a, b) => a + b, 0);
+  return `${Number(total.toPrecision(3))} (${[...perCall].map(([name, count]) => `${name} ${Number(count.toPrecision(3))}`).join(", ") || "none"})`;
+};
+
+/** The share of the machine's CPU that was busy over one second: other work, when nothing of the bench is running. */
+async function busyShare(): Promise<number> {
+  const times = () =>
+    cpus().reduce(
+      (sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }),
+      { busy: 0, all: 0 },
+    );
+  const before = times();
+  await sleep(1_000);
+  const after = times();
+  return (after.busy - before.busy) / (after.all - before.all);
+}
+
+function table(headings: string[], rows: string[][]): string {
+  return [headings, headings.map(() => "---"), ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+interface HttpFigures {
+  target: Target;
+  saturated: LoadSample;
+  fixed: PacedSample;
+}
+
+/** Every target once per round, rounds interleaved, so drift on a shared machine spreads over all rows. */
+async function measureHttp(targets: Target[]): Promise<HttpFigures[]> {
+  for (const target of targets) {
+    progress(`warm-up: ${target.name}`);
+    await saturate(target, warmupSeconds, connections);
+  }
+  const runs = new Map(targets.map((target) => [target, { saturated: [] as LoadSample[], fixed: [] as PacedSample[] }]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      progress(`round ${round}/${rounds}: ${target.name}`);
+      runs.get(target)!.saturated.push(await saturate(target, seconds, connections));
+      await sleep(500);
+      runs.get(target)!.fixed.push(await paced(target, rate, seconds, connections));
+      await sleep(500);
+    }
+  }
+  const middle = (samples: LoadSample[]): LoadSample => ({
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    failures: samples.reduce((sum, s) => sum + s.failures, 0),
+  });
+  return targets.map((target) => {
+    const { saturated, fixed } = runs.get(target)!;
+    return { target, saturated: middle(saturated), fixed: { ...middle(fixed), maxLagMs: Math.max(...fixed.map((s) => s.maxLagMs)) } };
+  });
+}
+
+async function profileFastPath(env: Record<string, string>, gatewayPath: string, headers: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), "gatehouse-bench-profile-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const app = await startApp(env, undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const target: Target = { name: "gateway fast path (Redis), profiled", url: `${app.url}${gatewayPath}/`, headers };
+  progress("profile: warm-up");
+  await saturate(target, warmupSeconds, connections);
+  progress("profile: under load");
+  const fromUs = Number(process.hrtime.bigint() / 1000n);
+  const load = await saturate(target, seconds, connections);
+  const toUs = Number(process.hrtime.bigint() / 1000n);
+  await app.stop();
+  // tsx's module loader runs on a worker thread of the server's process and writes a profile too; the main thread's is the larger.
+  const files = await Promise.all((await readdir(dir)).map(async (name) => ({ file: path.join(dir, name), size: (await stat(path.join(dir, name))).size })));
+  const server = files.sort((a, b) => b.size - a.size)[0];
+  if (!server) throw new Error("The profiled app wrote no .cpuprofile");
+  const { functions, owners, windowMs } = await selfTimes(server.file, fromUs, toUs, 15);
+  const rows = (entries: typeof functions) => entries.map((entry) => [`\`${entry.label}\``, entry.ms.toFixed(0), percent(entry.share)]);
+  return [
+    `### CPU profile: gateway fast path (Redis) under ${connections} connections (${perSecond(load.rps)} requests/s while profiled)`,
+    "",
+    `Self time in the app's process over the ${(windowMs / 1000).toFixed(1)} s of load (node --cpu-prof, start-up and warm-up excluded).`,
+    "",
+    table(["owner", "self ms", "share"], rows(owners)),
+    "",
+    table(["function", "self ms", "share"], rows(functions)),
+  ].join("\n");
+}
+
+async function main(): Promise<void> {
+  const machine = `${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}`;
+  // Anything else running on the machine shows here, and in every figure.
+  const busyBefore = await busyShare();
+  const output: string[] = [`## Gatehouse bench, ${new Date().toISOString()}`, "", machine, ""];
+
+  progress("starting Redis, PostgreSQL database, upstream and bare proxy");
+  const redis = new DisposableRedis();
+  cleanups.push(() => redis.stop());
+  await redis.start();
+  const redisUrl = await redis.url();
+  const databaseUrl = await freshDatabase();
+  await applyMigrations(databaseUrl);
+  Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
+  await prepareEnvironment();
+  cleanups.push(() => db().$disconnect());
+  const upstream = await startServer(["upstream"]);
+  const proxy = await startServer(["proxy", upstream]);
+
+  const email = "bench@example.test";
+  const password = "bench password 0123456789";
+  const user = await createUser({ email, password });
+  const deployment = await createDeployment({ owner: email, name: "bench", target: upstream });
+  await updateDeployment({ id: deployment.id, rateLimit: "1000000/1s" });
+  const gatewayPath = `/api/gateway/${user.id}/${deployment.id}`;
+
+  progress("starting the apps");
+  // The highest limits the configuration accepts, per second: never reached, so every request runs the full check and passes.
+  const lifted = { GATEWAY_RATE_LIMIT_USER: "1000000/1s" };
+  const fast = await launch({ ...lifted, REDIS_URL: redisUrl });
+  const route = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" });
+  const memory = await launch({ ...lifted, REDIS_URL: "" });
+  const headers = { cookie: await signIn(fast.url, email, password) };
+  const targets = {
+    direct: { name: "direct upstream", url: `${upstream}/`, headers },
+    proxy: { name: "bare proxy (node:http + undici)", url: `${proxy}/`, headers },
+    trivialRoute: { name: "trivial Next route handler (/api/health/live)", url: `${route.url}/api/health/live`, headers },
+    gatewayRoute: { name: "gateway, Next route handler (Redis)", url: `${route.url}${gatewayPath}/`, headers },
+    gatewayFast: { name: "gateway, fast path (Redis)", url: `${fast.url}${gatewayPath}/`, headers },
+    gatewayMemory: { name: "gateway, fast path (in-memory limits)", url: `${memory.url}${gatewayPath}/`, headers },
+  } satisfies Record<string, Target>;
+  for (const target of Object.values(targets)) await expectOk(target);
+
+  progress("limiter and breaker micro-benchmarks");
+  const micro: MicroRow[] = await microBenchmarks(redisUrl, testSecret, headers.cookie);
+  progress("Redis round trips per gateway request");
+  const roundTrips = [
+    { name: targets.gatewayFast.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayFast) },
+    { name: targets.gatewayRoute.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayRoute) },
+  ];
+
+  const http = await measureHttp(Object.values(targets));
+  const figures = (target: Target) => http.find((row) => row.target === target)!;
+  const direct = figures(targets.direct).fixed.p50;
+
+  progress("SSE");
+  const sse: { name: string; latencies: number[] }[] = [];
+  for (const target of [targets.direct, targets.proxy, targets.gatewayFast, targets.gatewayRoute]) {
+    const url = new URL("sse", target.url).toString();
+    await sseCrossing(url, headers, 20, sseIntervalMs);
+    sse.push({ name: target.name, latencies: await sseCrossing(url, headers, sseEvents, sseIntervalMs) });
+  }
+
+  output.push(
+    `### HTTP: medians of ${rounds} runs of ${seconds} s after a ${warmupSeconds} s warm-up, GET answered with a 53-byte JSON body`,
+    "",
+    `Saturated: autocannon, ${connections} connections, closed loop (requests/s and queueing latency). ` +
+      `Fixed rate: ${rate} requests/s open loop (bench/load.ts \`paced\`, undici pool of ${connections}), the latency a request sees when the target is not saturated. ` +
+      "Latencies in ms from each response's own sub-ms timing.",
+    "",
+    table(
+      ["target", "requests/s (saturated)", "p50 saturated", "p99 saturated", `p50 @ ${rate}/s`, `p99 @ ${rate}/s`, `added p50 over direct @ ${rate}/s`, "non-2xx/errors", "max send lag ms"],
+      http.map(({ target, saturated, fixed }) => [
+        target.name,
+        perSecond(saturated.rps),
+        ms(saturated.p50),
+        ms(saturated.p99),
+        ms(fixed.p50),
+        ms(fixed.p99),
+        target === targets.direct ? "–" : ms(fixed.p50 - direct),
+        String(saturated.failures + fixed.failures),
+        ms(fixed.maxLagMs),
+      ]),
+    ),
+    "",
+  );
+
+  const fastRatio = figures(targets.gatewayFast).saturated.rps / figures(targets.proxy).saturated.rps;
+  const memoryRatio = figures(targets.gatewayMemory).saturated.rps / figures(targets.proxy).saturated.rps;
+  const routeRatio = figures(targets.gatewayRoute).saturated.rps / figures(targets.trivialRoute).saturated.rps;
+  const added = (target: Target, over: Target) => figures(target).fixed.p50 - figures(over).fixed.p50;
+  const ssePath = (name: string) => summarise([...sse.find((row) => row.name === name)!.latencies]).p50;
+  const check = (label: string, figure: string, goal: string, met: boolean) => [label, figure, goal, met ? "yes" : "no"];
+  output.push(
+    "### Targets",
+    "",
+    table(
+      ["check", "figure", "target", "met"],
+      [
+        check("gateway fast path (Redis) ÷ bare proxy, requests/s", percent(fastRatio), "≥ 60 %", fastRatio >= 0.6),
+        check("gateway fast path (in-memory limits) ÷ bare proxy, requests/s", percent(memoryRatio), "≥ 60 %", memoryRatio >= 0.6),
+        check(`gateway fast path (Redis), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.direct))} ms`, "< 1 ms", added(targets.gatewayFast, targets.direct) < 1),
+        check(`gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.proxy))} ms`, "< 1 ms", added(targets.gatewayFast, targets.proxy) < 1),
+        check(`gateway fast path (in-memory), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayMemory, targets.direct))} ms`, "< 1 ms", added(targets.gatewayMemory, targets.direct) < 1),
+        check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
+        check("SSE event through the fast path, p50", `${ms(ssePath(targets.gatewayFast.name))} ms`, "< 5 ms", ssePath(targets.gatewayFast.name) < 5),
+        check("SSE event through the route handler, p50", `${ms(ssePath(targets.gatewayRoute.name))} ms`, "< 5 ms", ssePath(targets.gatewayRoute.name) < 5),
+      ],
+    ),
+    "",
+    `### SSE: upstream write to client read, ${sseEvents} events ${sseIntervalMs} ms apart, no other load`,
+    "",
+    table(
+      ["path", "p50 ms", "p99 ms", "max ms"],
+      sse.map(({ name, latencies }) => {
+        const { p50, p99 } = summarise(latencies);
+        return [name, ms(p50), ms(p99), ms(Math.max(...latencies))];
+      }),
+    ),
+    "",
+    "### Limiter, breaker and session check alone (in process, sequential calls, limits lifted)",
+    "",
+    table(
+      ["call", "calls", "p50 ms", "p99 ms", "Redis round trips per call (by command)"],
+      micro.map((row) => [row.name, perSecond(row.calls), row.p50.toFixed(4), row.p99.toFixed(4), row.perCall ? commands(row.perCall) : "–"]),
+    ),
+    "",
+    `### Redis round trips per gateway request (MONITOR over ${roundTripRequests} sequential requests; commands run inside Lua scripts excluded)`,
+    "",
+    table(["path", "round trips per request (by command)"], roundTrips.map((row) => [row.name, commands(row.perRequest)])),
+    "",
+  );
+
+  if (withProfile) {
+    finishing = true;
+    for (const app of [fast, route, memory]) await app.stop();
+    output.push(await profileFastPath({ ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
+  }
+  output.push(`CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`);
+  console.log(output.join("\n"));
+}
+
+process.once("SIGINT", () => void cleanUp().finally(() => process.exit(130)));
+main()
+  .catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(cleanUp);
