@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 
 /** The parts of V8's .cpuprofile format (what `node --cpu-prof` writes) that self time needs. */
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   startTime: number;
   samples: number[];
   timeDeltas: number[];
@@ -19,7 +19,10 @@ export interface SelfTime {
 
 const root = path.resolve(import.meta.dirname, "..");
 
+const isWasm = (url: string) => url.startsWith("wasm:");
+
 function fileOf(url: string): string {
+  if (isWasm(url)) return url;
   return path.relative(root, url.startsWith("file://") ? fileURLToPath(url) : url);
 }
 
@@ -41,6 +44,15 @@ function ownerOf(url: string, functionName: string): string {
 export async function selfTimes(file: string, fromUs: number, toUs: number, top: number): Promise<{ functions: SelfTime[]; owners: SelfTime[]; windowMs: number }> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const parents = new Map(profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)));
+  /** Who owns a sample's frame. A WebAssembly frame names no file: it belongs to the code that called into it. */
+  const ownerOfNode = (id: number): string => {
+    const frame = nodes.get(id)!;
+    if (!isWasm(frame.url)) return ownerOf(frame.url, frame.functionName || "(anonymous)");
+    let caller = parents.get(id);
+    while (caller !== undefined && (isWasm(nodes.get(caller)!.url) || !nodes.get(caller)!.url)) caller = parents.get(caller);
+    return `${caller === undefined ? "unknown" : ownerOf(nodes.get(caller)!.url, "")} (WebAssembly)`;
+  };
   const byFunction = new Map<string, number>();
   const byOwner = new Map<string, number>();
   let windowUs = 0;
@@ -55,7 +67,7 @@ export async function selfTimes(file: string, fromUs: number, toUs: number, top:
     // tsx compiles .ts files on load, so the profile's line numbers there are the compiled code's: left out.
     const where = frame.url ? ` ${fileOf(frame.url)}${frame.url.endsWith(".ts") ? "" : `:${frame.lineNumber + 1}`}` : "";
     byFunction.set(name + where, (byFunction.get(name + where) ?? 0) + us);
-    const owner = ownerOf(frame.url, name);
+    const owner = ownerOfNode(profile.samples[i]);
     byOwner.set(owner, (byOwner.get(owner) ?? 0) + us);
     windowUs += us;
   }

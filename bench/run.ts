@@ -23,7 +23,7 @@ import { db } from "@/lib/db";
 import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { prepareEnvironment } from "@/lib/startup";
 import { createUser } from "@/lib/users/accounts";
-import { startApp, testSecret, type RunningApp } from "@/tests/support/app";
+import { startApp, testMetricsToken, testSecret, type RunningApp } from "@/tests/support/app";
 import { DisposableRedis } from "@/tests/support/redis-server";
 import { signIn } from "@/tests/support/session";
 
@@ -119,6 +119,17 @@ async function redisCommandsPerRequest(redisUrl: string, target: Target): Promis
   await sleep(300);
   monitor.destroy();
   return new Map([...counts].map(([command, count]) => [command, count / roundTripRequests]));
+}
+
+/**
+ * The request log's backlog, from the app's own metrics: every gateway request queues a row that is
+ * written later in batches, so a recorder that falls behind would hide part of the cost in its queue.
+ */
+async function requestLogBacklog(app: RunningApp): Promise<{ waiting: number; dropped: number }> {
+  const response = await request(`${app.url}/api/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
+  const metrics = await response.body.text();
+  const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1] ?? Number.NaN);
+  return { waiting: gauge("gatehouse_request_log_queue_depth"), dropped: gauge("gatehouse_request_log_dropped") };
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(2) : "–");
@@ -263,6 +274,13 @@ async function main(): Promise<void> {
   const http = await measureHttp(Object.values(targets));
   const figures = (target: Target) => http.find((row) => row.target === target)!;
   const direct = figures(targets.direct).fixed.p50;
+  const backlogs = await Promise.all(
+    [
+      { name: "fast path (Redis)", app: fast },
+      { name: "route handler (Redis)", app: route },
+      { name: "fast path (in-memory limits)", app: memory },
+    ].map(async ({ name, app }) => ({ name, ...(await requestLogBacklog(app)) })),
+  );
 
   progress("SSE");
   const sse: { name: string; latencies: number[] }[] = [];
@@ -293,6 +311,13 @@ async function main(): Promise<void> {
         ms(fixed.maxLagMs),
       ]),
     ),
+    "",
+  );
+
+  output.push(
+    "Request log right after the HTTP runs (each app's own metrics): rows still waiting to be written, and rows dropped.",
+    "",
+    table(["app", "rows waiting", "rows dropped"], backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)])),
     "",
   );
 
