@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Redis, type Requester, type UpstashRequest, type UpstashResponse } from "@upstash/redis";
 import { summarise } from "@/bench/load";
 import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
@@ -7,6 +8,7 @@ import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { CircuitBreakers } from "@/lib/gateway/breaker";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
+import { requestRecorder, type RequestRow } from "@/lib/metrics/recorder";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 
 /** Counts what the limiter and breakers send through the TCP requester: one command is one round trip. */
@@ -87,4 +89,55 @@ export async function microBenchmarks(redisUrl: string, secret: string, cookie: 
     await tcp.close();
   }
   return rows;
+}
+
+export interface BatchFigures {
+  rows: number;
+  batches: number;
+  /** From the first row recorded to the batch written, ms. */
+  wall: { p50: number; p99: number };
+  /** The longest the event loop stood still during each batch, ms: requests in flight waited that long. */
+  blocked: { p50: number; max: number };
+}
+
+/**
+ * The request log's cost, which every gateway request shares: full batches written through the
+ * process's own recorder (DATABASE_URL must be the bench's database), as the apps write them.
+ */
+export async function requestLogBatches(rows: number, batches: number): Promise<BatchFigures> {
+  const recorder = requestRecorder();
+  const row = (): RequestRow => ({
+    at: new Date(),
+    requestId: randomUUID(),
+    userId: null,
+    deploymentId: null,
+    method: "GET",
+    path: "/bench",
+    status: 200,
+    outcome: "ok",
+    durationMs: 1,
+    ttfbMs: 1,
+    bytesIn: 0,
+    bytesOut: 53,
+    country: null,
+    clientAddress: "127.0.0.0",
+    userAgentFamily: null,
+  });
+  const walls: number[] = [];
+  const blocks: number[] = [];
+  // The first two batches warm up the client and its query compiler.
+  for (let i = 0; i < batches + 2; i++) {
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const start = performance.now();
+    for (let n = 0; n < rows; n++) recorder.record(row());
+    await recorder.flush();
+    const wall = performance.now() - start;
+    delay.disable();
+    if (i < 2) continue;
+    walls.push(wall);
+    blocks.push(delay.max / 1e6);
+  }
+  if (recorder.depth || recorder.stats.failedWrites) throw new Error("The bench's request rows were not written");
+  return { rows, batches, wall: summarise(walls), blocked: { p50: summarise([...blocks]).p50, max: Math.max(...blocks) } };
 }

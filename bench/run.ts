@@ -15,7 +15,7 @@ import pg from "pg";
 import { createClient } from "redis";
 import { request } from "undici";
 import { median, paced, saturate, summarise, type LoadSample, type PacedSample, type Target } from "@/bench/load";
-import { microBenchmarks, type MicroRow } from "@/bench/micro";
+import { microBenchmarks, requestLogBatches, type MicroRow } from "@/bench/micro";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
 import { applyMigrations } from "@/lib/database/migrations";
@@ -265,6 +265,8 @@ async function main(): Promise<void> {
 
   progress("limiter and breaker micro-benchmarks");
   const micro: MicroRow[] = await microBenchmarks(redisUrl, testSecret, headers.cookie);
+  progress("request log batches");
+  const batches = await requestLogBatches(500, 10);
   progress("Redis round trips per gateway request");
   const roundTrips = [
     { name: targets.gatewayFast.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayFast) },
@@ -359,6 +361,13 @@ async function main(): Promise<void> {
     table(
       ["call", "calls", "p50 ms", "p99 ms", "Redis round trips per call (by command)"],
       micro.map((row) => [row.name, perSecond(row.calls), row.p50.toFixed(4), row.p99.toFixed(4), row.perCall ? commands(row.perCall) : "–"]),
+    ),
+    "",
+    `### Request log: ${batches.batches} batches of ${batches.rows} rows through the recorder (in process, the apps' batch size)`,
+    "",
+    table(
+      ["wall p50 ms", "wall p99 ms", "longest event-loop stall per batch, p50 ms", "longest event-loop stall, max ms"],
+      [[ms(batches.wall.p50), ms(batches.wall.p99), ms(batches.blocked.p50), ms(batches.blocked.max)]],
     ),
     "",
     `### Redis round trips per gateway request (MONITOR over ${roundTripRequests} sequential requests; commands run inside Lua scripts excluded)`,
