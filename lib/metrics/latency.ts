@@ -3,9 +3,9 @@
  * 1.5x apart, so a percentile read back from the counts is within a bucket's width of the truth; the last
  * bucket takes everything slower. Changing the bounds invalidates stored rollups: append, never edit.
  */
-export const latencyBucketBoundsMs = [
+export const latencyBucketBoundsMs: readonly number[] = [
   1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 20_000, 30_000, 60_000,
-] as const;
+];
 
 /** Number of histogram buckets: one per bound plus the overflow bucket. */
 export const latencyBucketCount = latencyBucketBoundsMs.length + 1;
