@@ -1,8 +1,9 @@
 import { defineConfig } from "@playwright/test";
 
-const port = 3210;
+// E2E_PORT lets two checkouts run their browser tests side by side.
+const port = Number(process.env.E2E_PORT ?? 3210);
 // A database of its own, emptied before each run, so the demo provisions everything from scratch.
-const dataDir = ".data/e2e";
+const dataDir = `.data/e2e-${port}`;
 
 export default defineConfig({
   testDir: "tests/e2e",
