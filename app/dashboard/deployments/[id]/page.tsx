@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TopBar } from "@/app/components/top-bar";
+import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { CopyButton } from "@/app/dashboard/copy-button";
 import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-form";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
@@ -63,6 +64,8 @@ export default async function DeploymentPage({ params }: Props) {
             defaultRateLimit={`${fallback.limit}/${fallback.windowSeconds}s`}
           />
         </section>
+
+        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <section className="card section">
           <h2>Events</h2>
