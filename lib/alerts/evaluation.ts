@@ -101,7 +101,7 @@ async function measure(rule: ClaimedRule, now: Date): Promise<number | null> {
  * the row lock, so of several instances claiming at once exactly one gets each rule per interval.
  * Timestamps are UTC without zone, as Prisma stores them.
  */
-async function claimDueRules(intervalMs: number, limit = 200): Promise<string[]> {
+export async function claimDueRules(intervalMs: number, limit = 200): Promise<string[]> {
   const rows = await db().$queryRaw<{ id: string }[]>`
     UPDATE "AlertRule" SET "evaluatedAt" = now() AT TIME ZONE 'UTC'
     WHERE id IN (

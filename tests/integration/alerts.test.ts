@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
+import { claimDueRules } from "@/lib/alerts/evaluation";
 import { db } from "@/lib/db";
 import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
 import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
@@ -218,4 +219,19 @@ test("rule input errors are 400 problems naming the field; other users' deployme
   const deleted = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: owner.cookie } });
   assert.equal(deleted.status, 204);
   assert.equal(await db().alertRule.count({ where: { id: rule.id } }), 0);
+});
+
+test("concurrent claims hand a due rule to exactly one evaluator", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  const rule = await newRule(deployment.id, { kind: "not_running" });
+  let sawOne = false;
+  // The app's own jobs claim too: a round they win shows 0 claims here; no round may ever show 2.
+  for (let round = 0; round < 10 && !sawOne; round++) {
+    await db().alertRule.update({ where: { id: rule.id }, data: { evaluatedAt: null } });
+    const claims = await Promise.all(Array.from({ length: 4 }, () => claimDueRules(3_600_000)));
+    const mine = claims.flat().filter((id) => id === rule.id).length;
+    assert.ok(mine <= 1, `claimed ${mine} times at once`);
+    sawOne = mine === 1;
+  }
+  assert.ok(sawOne, "some round claimed the rule");
 });

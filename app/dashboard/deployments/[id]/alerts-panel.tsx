@@ -18,7 +18,7 @@ export async function AlertsPanel({ userId, deploymentId }: { userId: string; de
       {rules.length === 0 ? (
         <p className="muted">No alert rules yet. Add one below to be notified here, and optionally by webhook, when this deployment misbehaves.</p>
       ) : (
-        <table className="table" data-testid="alert-rules">
+        <table className="table alert-rules" data-testid="alert-rules">
           <thead>
             <tr>
               <th>Rule</th>
@@ -37,8 +37,8 @@ export async function AlertsPanel({ userId, deploymentId }: { userId: string; de
                 <td>
                   <span className={`badge badge-alert-${rule.state}`} data-state={rule.state}>{rule.evaluatedAt ? rule.state : "pending"}</span>
                 </td>
-                <td>{rule.evaluatedAt ? lastValue(rule.kind, rule.lastValue) : "—"}</td>
-                <td className="alert-webhook">{rule.webhookUrl ? <span className="mono">{new URL(rule.webhookUrl).host}</span> : <span className="muted">in-app only</span>}</td>
+                <td data-label="Last value">{rule.evaluatedAt ? lastValue(rule.kind, rule.lastValue) : "—"}</td>
+                <td className="alert-webhook" data-label="Webhook">{rule.webhookUrl ? <span className="mono">{new URL(rule.webhookUrl).host}</span> : <span className="muted">in-app only</span>}</td>
                 <td className="alert-actions">
                   <DeleteRuleButton deploymentId={deploymentId} ruleId={rule.id} />
                 </td>
