@@ -125,7 +125,8 @@ async function evaluate(rule: ClaimedRule, now: Date): Promise<AlertState | null
   const value = await measure(rule, now);
   const next = nextState(rule.kind, rule.threshold, value, rule.state);
   if (next === rule.state) {
-    await db().alertRule.update({ where: { id: rule.id }, data: { lastValue: value } });
+    // updateMany: the owner may have deleted the rule meanwhile, which is no failure.
+    await db().alertRule.updateMany({ where: { id: rule.id }, data: { lastValue: value } });
     return null;
   }
   return db().$transaction(async (tx) => {
