@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   // event streams, WebSockets), close the embedded database, and exit 0.
   const shutdown = async (signal: string) => {
     console.log(`${signal}: draining for up to ${deadline} ms`);
-    stopRetention();
+    const retentionStopped = stopRetention();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const cutoff = setTimeout(() => {
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     }, deadline);
     await drained;
     clearTimeout(cutoff);
-    await Promise.all([closeRequestRecorder(deadline), stopAlertJobs()]);
+    await Promise.all([closeRequestRecorder(deadline), stopAlertJobs(), retentionStopped]);
     await closeDatabase();
     await embedded?.stop();
     process.exit(0);

@@ -60,6 +60,10 @@ const environmentSchema = z
     ALERTS_RULE_INTERVAL_MS: positiveMs.default(60_000),
     ALERTS_WEBHOOK_TIMEOUT_MS: positiveMs.default(10_000),
     ALERTS_WEBHOOK_RETRY_MS: positiveMs.default(10_000),
+    ALERTS_WEBHOOK_ALLOW_INTERNAL: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true"),
   });
 
 const credentialPairs = [

@@ -1,6 +1,8 @@
 import { createHmac } from "node:crypto";
 import { config } from "@/lib/config";
+import { fetch, type Agent } from "undici";
 import { db } from "@/lib/db";
+import { outboundDispatcher } from "@/lib/http/outbound";
 
 export const signatureHeader = "x-gatehouse-signature";
 export const timestampHeader = "x-gatehouse-timestamp";
@@ -43,6 +45,14 @@ function loadDeliveries(ids: string[]) {
   });
 }
 
+const globalForWebhooks = globalThis as unknown as { gatehouseWebhookDispatcher?: Agent };
+
+/** One connection pool for every delivery; internal addresses only when ALERTS_WEBHOOK_ALLOW_INTERNAL is set. */
+function dispatcher(): Agent {
+  globalForWebhooks.gatehouseWebhookDispatcher ??= outboundDispatcher(config().ALERTS_WEBHOOK_ALLOW_INTERNAL);
+  return globalForWebhooks.gatehouseWebhookDispatcher;
+}
+
 /** Sends one notification; resolves with null on a 2xx answer, else with what went wrong. */
 async function send(alert: Delivery, timeoutMs: number): Promise<string | null> {
   const { rule } = alert;
@@ -70,6 +80,7 @@ async function send(alert: Delivery, timeoutMs: number): Promise<string | null> 
       // A redirect is the receiver's mistake to fix, not a hop to follow with the signature attached.
       redirect: "manual",
       signal: AbortSignal.timeout(timeoutMs),
+      dispatcher: dispatcher(),
     });
     await response.body?.cancel();
     return response.ok ? null : `HTTP ${response.status}`;

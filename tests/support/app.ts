@@ -44,6 +44,8 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
     ALERTS_RULE_INTERVAL_MS: "500",
     ALERTS_WEBHOOK_RETRY_MS: "200",
     ALERTS_WEBHOOK_TIMEOUT_MS: "2000",
+    // The tests' webhook receivers listen on loopback.
+    ALERTS_WEBHOOK_ALLOW_INTERNAL: "true",
     HOST: "127.0.0.1",
     ...overrides,
   };
