@@ -13,7 +13,7 @@ export interface UpstreamUpgrade {
 export interface UpstreamResponse {
   status: number;
   headers: IncomingHttpHeaders;
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): void };
+  body: Readable;
 }
 
 /** Raised when the client went away: there is nobody left to answer. */

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { MeteredBody } from "@/lib/gateway/metered-body";
 import { gateway } from "@/lib/gateway/pipeline";
 import type { GatewayResponse } from "@/lib/gateway/types";
 
@@ -24,8 +25,13 @@ function headersOf(request: Request): IncomingHttpHeaders {
  * is minutes away would leave its client waiting for headers. An empty first chunk sends the head now.
  */
 async function* headFirst(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  yield new Uint8Array(0);
-  yield* body;
+  try {
+    yield new Uint8Array(0);
+    yield* body;
+  } finally {
+    // Cancelled before the body's own iteration began (the client left): it still has to be released and recorded.
+    if (body instanceof MeteredBody) body.discard();
+  }
 }
 
 function toResponse(answer: GatewayResponse): Response {

@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import type { Duplex } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { TLSSocket } from "node:tls";
+import { MeteredBody } from "@/lib/gateway/metered-body";
 import { gateway } from "@/lib/gateway/pipeline";
 import type { GatewayRequest } from "@/lib/gateway/types";
 
@@ -33,6 +34,7 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
 
   const answer = await gateway().handle(gatewayRequest(request, aborted.signal, hasBody));
   if (aborted.signal.aborted) {
+    if (answer.body instanceof MeteredBody) answer.body.discard();
     response.destroy();
     return;
   }
@@ -44,8 +46,9 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
   } else {
     // Send the head now: an event stream's client must see it before the first event, which may be minutes away.
     response.flushHeaders();
-    // An upstream that fails mid-body rejects here; destroying the socket tells the client the body is incomplete.
-    await pipeline(answer.body, response).catch(() => response.destroy());
+    // When the deployment fails mid-body, destroying the socket tells the client the body is incomplete.
+    const delivered = answer.body instanceof MeteredBody ? await answer.body.pipeTo(response) : await pipeline(answer.body, response).then(() => true, () => false);
+    if (!delivered) response.destroy();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { OutgoingHttpHeaders } from "node:http";
+import type { Readable } from "node:stream";
 import { config } from "@/lib/config";
 import { routableDeployment, type RoutableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
@@ -7,6 +8,7 @@ import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
 import { ClientAbortedError, Forwarder, type UpstreamResponse } from "@/lib/gateway/forward";
 import { clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders, type ClientFacts } from "@/lib/gateway/headers";
 import { Authenticator, type Identity } from "@/lib/gateway/identity";
+import { MeteredBody } from "@/lib/gateway/metered-body";
 import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
@@ -156,7 +158,7 @@ export class Gateway {
       record(response.body?.length ?? 0, false);
       return response;
     }
-    return { ...response, body: counted(response.body, record) };
+    return { ...response, body: new MeteredBody(response.body as Readable, record) };
   }
 
   /**
