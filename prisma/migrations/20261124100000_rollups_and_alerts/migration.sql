@@ -1,5 +1,3 @@
-npm warn Unknown user config "nodedir". This will stop working in the next major version of npm. See `npm help npmrc` for supported config options.
-
 -- CreateEnum
 CREATE TYPE "AlertKind" AS ENUM ('error_rate', 'latency_p95', 'circuit_open', 'rate_limited', 'not_running');
 
