@@ -1,3 +1,4 @@
+
 -- CreateEnum
 CREATE TYPE "AlertKind" AS ENUM ('error_rate', 'latency_p95', 'circuit_open', 'rate_limited', 'not_running');
 
