@@ -66,7 +66,7 @@ export function LatencyChart({ series, withDate }: ChartProps) {
       <LineChart data={series} margin={{ top: 4, right: 4, left: -4, bottom: 0 }}>
         <CartesianGrid stroke="#f1f3f5" vertical={false} />
         {xAxis(withDate)}
-        <YAxis {...axis} tickFormatter={(ms: number) => formatMs(ms)} />
+        <YAxis {...axis} width={60} tickFormatter={(ms: number) => formatMs(ms)} />
         {tooltip(withDate, formatMs)}
         {legend}
         <Line dataKey="p50" name="p50" stroke="#74c0fc" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
@@ -80,10 +80,10 @@ export function LatencyChart({ series, withDate }: ChartProps) {
 export function BandwidthChart({ series, withDate }: ChartProps) {
   return (
     <Frame title="Bandwidth" testId="chart-bandwidth">
-      <AreaChart data={series} margin={{ top: 4, right: 4, left: -4, bottom: 0 }}>
+      <AreaChart data={series} margin={{ top: 4, right: 4, left: -8, bottom: 0 }}>
         <CartesianGrid stroke="#f1f3f5" vertical={false} />
         {xAxis(withDate)}
-        <YAxis {...axis} tickFormatter={formatBytes} />
+        <YAxis {...axis} width={64} tickFormatter={formatBytes} />
         {tooltip(withDate, formatBytes)}
         {legend}
         <Area dataKey="bytesOut" name="Out" stroke="#4c6ef5" fill="#4c6ef5" fillOpacity={0.15} strokeWidth={2} isAnimationActive={false} />

@@ -53,14 +53,14 @@ export function RecentRequests({ base, params, page }: { base: string; params: D
             <tbody>
               {page.rows.map((row) => (
                 <tr key={row.id} data-request-id={row.requestId}>
-                  <td className="mono nowrap">{formatTimestamp(row.at)}</td>
-                  <td className="mono">{row.method}</td>
-                  <td className="mono path-cell" title={row.path}>{row.path}</td>
-                  <td><span className={statusClass(row.status)} title={row.outcome}>{row.status}</span></td>
-                  <td className="numeric nowrap">{formatMs(row.durationMs)}</td>
-                  <td className="numeric nowrap">{formatBytes(row.bytesOut)}</td>
-                  <td>{row.country ?? <span className="muted">—</span>}</td>
-                  <td>{row.userAgentFamily ?? <span className="muted">—</span>}</td>
+                  <td className="cell-time mono nowrap">{formatTimestamp(row.at)}</td>
+                  <td className="cell-method mono">{row.method}</td>
+                  <td className="cell-path mono" title={row.path}>{row.path}</td>
+                  <td className="cell-status"><span className={statusClass(row.status)} title={row.outcome}>{row.status}</span></td>
+                  <td className="cell-duration numeric nowrap">{formatMs(row.durationMs)}</td>
+                  <td className="cell-out numeric nowrap">{formatBytes(row.bytesOut)}</td>
+                  <td className="cell-country">{row.country ?? <span className="muted">—</span>}</td>
+                  <td className="cell-agent">{row.userAgentFamily ?? <span className="muted">—</span>}</td>
                 </tr>
               ))}
             </tbody>
