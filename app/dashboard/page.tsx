@@ -23,7 +23,7 @@ export default async function DashboardPage() {
   return (
     <>
       <TopBar email={user.email} />
-      <main className="page">
+      <main className="page page-wide">
         <div className="page-header">
           <div>
             <h1>Deployments</h1>

@@ -1,6 +1,6 @@
 /** A server-rendered line of hourly request counts: no chart library for 24 points per row. */
 export function Sparkline({ values, label }: { values: number[]; label: string }) {
-  const width = 120;
+  const width = 100;
   const height = 28;
   const max = Math.max(1, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : width;
