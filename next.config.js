@@ -5,8 +5,8 @@ const nextConfig = {
   compress: false,
   // A deployment's paths are its own: `/dir/` and `/dir` must both reach it unchanged.
   skipTrailingSlashRedirect: true,
-  // These load WebAssembly or native code at run time and must not be bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg"],
+  // These load WebAssembly, native code or data files beside their own sources at run time: not bundled.
+  serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg", "geoip-country"],
 };
 
 export default nextConfig;

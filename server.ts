@@ -8,6 +8,8 @@ import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adap
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
 import { closeRequestRecorder } from "@/lib/metrics/recorder";
+import { closeDatabase, pool } from "@/lib/db";
+import { startRetentionJob } from "@/lib/metrics/retention";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 
 const dev = process.argv.includes("--dev");
@@ -22,7 +24,8 @@ function stampTransport(request: IncomingMessage): void {
 async function main(): Promise<void> {
   await prepareEnvironment();
   const embedded = await prepareDatabase({ shareRunning: false });
-  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir, SHUTDOWN_DEADLINE_MS: deadline } = config();
+  const settings = config();
+  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir, SHUTDOWN_DEADLINE_MS: deadline } = settings;
   process.env.GATEHOUSE_SERVER = "1";
   // Next would attach its own "upgrade" listener to the server of the first request it sees and race
   // ours for every socket. Handing it a stand-in that never emits keeps one listener, which sends
@@ -58,6 +61,11 @@ async function main(): Promise<void> {
     }
     void upgrade(request, socket, head);
   });
+  const stopRetention = startRetentionJob(
+    pool(),
+    { rawDays: settings.REQUEST_LOG_RETENTION_DAYS, rollupDays: settings.ROLLUP_RETENTION_DAYS },
+    settings.RETENTION_INTERVAL_MS,
+  );
   server.listen(port, hostname, () => {
     const where = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
     console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on ${where}${embedded ? ` with the embedded database in ${dataDir}` : ""}`);
@@ -67,6 +75,7 @@ async function main(): Promise<void> {
   // event streams, WebSockets), close the embedded database, and exit 0.
   const shutdown = async (signal: string) => {
     console.log(`${signal}: draining for up to ${deadline} ms`);
+    stopRetention();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const cutoff = setTimeout(() => {
@@ -76,6 +85,7 @@ async function main(): Promise<void> {
     await drained;
     clearTimeout(cutoff);
     await closeRequestRecorder(deadline);
+    await closeDatabase();
     await embedded?.stop();
     process.exit(0);
   };

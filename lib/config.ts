@@ -34,6 +34,9 @@ const environmentSchema = z
 
     METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
     GATEWAY_COUNTRY_HEADER: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, "must be a header name such as cf-ipcountry").optional(),
+    REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(7),
+    ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(90),
+    RETENTION_INTERVAL_MS: positiveMs.min(1_000).default(3_600_000),
     GATEWAY_LOG_CLIENT_ADDRESS: z.enum(["truncated", "full", "none"], { error: "must be truncated, full or none" }).default("truncated"),
 
     REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { ConfigError } from "@/lib/config";
-import { db } from "@/lib/db";
+import { closeDatabase, db } from "@/lib/db";
 import { createDeployment, listDeployments, updateDeployment } from "@/lib/deployments/service";
 import { ApiError } from "@/lib/http/problem";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
@@ -95,7 +95,7 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   } finally {
-    await db().$disconnect();
+    await closeDatabase();
     await embedded?.stop();
   }
 }

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "@/lib/config";
-import { db } from "@/lib/db";
+import { closeDatabase, db } from "@/lib/db";
 import { createDeployment, listDeployments, updateDeployment, type DeploymentView } from "@/lib/deployments/service";
 import { ApiError } from "@/lib/http/problem";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
@@ -66,7 +66,7 @@ async function provision(target: string): Promise<DeploymentView> {
       ? await updateDeployment({ id: existing.id, target, status: "running" })
       : await createDeployment({ owner: demoUser.email, name: deploymentName, target });
   } finally {
-    await db().$disconnect();
+    await closeDatabase();
     await embedded?.stop();
   }
 }

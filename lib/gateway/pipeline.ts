@@ -13,7 +13,7 @@ import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gate
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
 import { gatewayMetrics } from "@/lib/metrics/prometheus";
 import { requestRecorder } from "@/lib/metrics/recorder";
-import { countryFrom, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
+import { clientCountry, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
 import { sharedRedis } from "@/lib/redis/client";
 
 /** How a request the deployment never answered ended, for the request log. */
@@ -147,7 +147,7 @@ export class Gateway {
         ttfbMs: progress.ttfbMs ?? null,
         bytesIn: bytesIn(),
         bytesOut,
-        country: countryFrom(request.headers, this.settings.GATEWAY_COUNTRY_HEADER),
+        country: clientCountry(request.headers, this.settings.GATEWAY_COUNTRY_HEADER, progress.client.clientAddress),
         clientAddress: storedAddress(progress.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
         userAgentFamily: userAgentFamily(request.headers["user-agent"]),
       });

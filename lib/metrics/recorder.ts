@@ -1,4 +1,5 @@
-import { db } from "@/lib/db";
+import { pool } from "@/lib/db";
+import { writeRequestBatch } from "@/lib/metrics/request-log-store";
 
 /** One gateway request, as stored in RequestLog. */
 export interface RequestRow {
@@ -27,6 +28,12 @@ export interface RecorderOptions {
 }
 
 const maxBackoffMs = 30_000;
+
+/** PostgreSQL's data-exception and integrity-violation classes: the batch itself is at fault, not the connection. */
+function isRejectedData(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+}
 const logIntervalMs = 60_000;
 
 /**
@@ -84,6 +91,13 @@ export class Recorder {
         this.backoffMs = 0;
       } catch (error) {
         this.stats.failedWrites++;
+        if (isRejectedData(error)) {
+          // Retrying rows the database refuses would stall every row behind them for good.
+          this.buffer.splice(0, batch.length);
+          this.stats.dropped += batch.length;
+          console.error(`[gatehouse] the database refused ${batch.length} request rows (${(error as Error).message}); dropped them`);
+          continue;
+        }
         this.backoffMs = Math.min(maxBackoffMs, this.backoffMs ? this.backoffMs * 2 : 250);
         this.retryAt = Date.now() + this.backoffMs;
         console.warn(`[gatehouse] could not write ${batch.length} request rows (${(error as Error).message}); retrying in ${this.backoffMs} ms`);
@@ -109,7 +123,7 @@ const globalForRecorder = globalThis as unknown as { gatehouseRecorder?: Recorde
 
 /** The process's recorder, shared by the fast path and Next's bundle. */
 export function requestRecorder(): Recorder {
-  globalForRecorder.gatehouseRecorder ??= new Recorder((rows) => db().requestLog.createMany({ data: rows }), {
+  globalForRecorder.gatehouseRecorder ??= new Recorder((rows) => writeRequestBatch(pool(), rows), {
     maxBuffered: 100_000,
     batchSize: 500,
     intervalMs: 1_000,

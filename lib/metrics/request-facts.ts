@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
+import geoip from "geoip-country";
 
 export type AddressLogging = "truncated" | "full" | "none";
 
@@ -37,9 +38,15 @@ export function userAgentFamily(userAgent: string | undefined): string | null {
   return families.find(([pattern]) => pattern.test(userAgent))?.[1] ?? "Other";
 }
 
-/** The client's country from a trusted CDN header, when one is configured: two letters, or null. */
-export function countryFrom(headers: IncomingHttpHeaders, header: string | undefined): string | null {
-  if (!header) return null;
-  const value = String(headers[header] ?? "").trim().toUpperCase();
-  return /^[A-Z]{2}$/.test(value) && value !== "XX" ? value : null;
+/**
+ * The client's country: from a trusted CDN header when one is configured and it names a country, else
+ * from the IP-to-country database shipped in the geoip-country package (loaded once, in memory; private
+ * and unlisted addresses stay unknown). Two letters, or null.
+ */
+export function clientCountry(headers: IncomingHttpHeaders, header: string | undefined, address: string): string | null {
+  if (header) {
+    const value = String(headers[header] ?? "").trim().toUpperCase();
+    if (/^[A-Z]{2}$/.test(value) && value !== "XX" && value !== "T1") return value;
+  }
+  return address ? (geoip.lookup(address)?.country ?? null) : null;
 }

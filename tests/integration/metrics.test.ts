@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
-import { db } from "@/lib/db";
+import { db, pool } from "@/lib/db";
+import { pruneRequestData } from "@/lib/metrics/retention";
 import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { testMetricsToken } from "@/tests/support/app";
 import { TestUpstream } from "@/tests/support/upstream";
@@ -93,15 +94,19 @@ test("streamed, event-stream and abandoned bodies are counted as they flowed", a
   assert.equal(aborted?.outcome, "client-aborted");
 });
 
-test("requests sent at high concurrency produce exactly one row each", async () => {
+test("5,000 requests sent at high concurrency produce exactly one row each, and the rollups agree with the rows", async () => {
+  const target = await newDeployment(owner, upstream.url);
+  await patchDeployment(owner, target.id, { rateLimit: "100000/1m" });
   const prefix = `load-${randomUUID()}`;
-  const total = 2_000;
+  const total = 5_000;
+  // A mix of status classes (and 1 in 100 a 500, too few to open the circuit) for the rollups to sort.
+  const pathFor = (i: number) => (i % 100 === 0 ? "/status?code=500" : i % 10 === 0 ? "/status?code=404" : i % 7 === 0 ? "/status?code=302" : `/n/${i % 20}`);
   let next = 0;
   await Promise.all(
-    Array.from({ length: 50 }, async () => {
+    Array.from({ length: 100 }, async () => {
       while (next < total) {
         const i = next++;
-        const response = await fetch(`${app}${deployment.path}/n/${i}`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` } });
+        const response = await fetch(`${app}${target.path}${pathFor(i)}`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` }, redirect: "manual" });
         await response.arrayBuffer();
       }
     }),
@@ -109,6 +114,51 @@ test("requests sent at high concurrency produce exactly one row each", async () 
   const rows = await rowsFor(prefix, total);
   assert.equal(rows.length, total);
   assert.equal(new Set(rows.map((row) => row.requestId)).size, total);
+
+  const rollups = await db().requestRollup.findMany({ where: { deploymentId: target.id } });
+  const sum = (pick: (rollup: (typeof rollups)[number]) => number | bigint) => rollups.reduce((acc, rollup) => acc + Number(pick(rollup)), 0);
+  const countClass = (low: number) => rows.filter((row) => row.status >= low && row.status < low + 100).length;
+  assert.equal(sum((r) => r.requests), total);
+  assert.deepEqual(
+    [sum((r) => r.status2xx), sum((r) => r.status3xx), sum((r) => r.status4xx), sum((r) => r.status5xx)],
+    [countClass(200), countClass(300), countClass(400), countClass(500)],
+  );
+  assert.equal(sum((r) => r.bytesOut), rows.reduce((acc, row) => acc + Number(row.bytesOut), 0));
+  assert.equal(sum((r) => r.durationMsSum), rows.reduce((acc, row) => acc + row.durationMs, 0));
+  assert.equal(sum((r) => r.latencyBuckets.reduce((a, b) => a + b, 0)), total);
+  for (const rollup of rollups) {
+    const minute = rollup.minute.getTime();
+    assert.equal(rollup.requests, rows.filter((row) => row.at.getTime() - (row.at.getTime() % 60_000) === minute).length, "each minute's count");
+  }
+
+  const statuses = await db().requestBreakdown.findMany({ where: { deploymentId: target.id, dimension: "status" } });
+  const rawStatuses = new Map<string, number>();
+  for (const row of rows) rawStatuses.set(String(row.status), (rawStatuses.get(String(row.status)) ?? 0) + 1);
+  const rolledStatuses = new Map<string, number>();
+  for (const entry of statuses) rolledStatuses.set(entry.value, (rolledStatuses.get(entry.value) ?? 0) + entry.requests);
+  assert.deepEqual(Object.fromEntries([...rolledStatuses].sort()), Object.fromEntries([...rawStatuses].sort()));
+  const paths = await db().requestBreakdown.findMany({ where: { deploymentId: target.id, dimension: "path", value: "/status" } });
+  assert.equal(paths.reduce((acc, entry) => acc + entry.requests, 0), rows.filter((row) => row.path === "/status").length);
+  assert.equal(paths.reduce((acc, entry) => acc + entry.errors, 0), countClass(500));
+});
+
+test("the retention job deletes raw rows past their retention and rollups past theirs, and keeps the rest", async () => {
+  const target = await newDeployment(owner, upstream.url);
+  const now = new Date();
+  const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
+  const rawRow = (at: Date, requestId: string) => ({ at, requestId, deploymentId: target.id, method: "GET", path: "/", status: 200, outcome: "proxied", durationMs: 1, bytesIn: 0n, bytesOut: 0n });
+  const prefix = `retention-${randomUUID()}`;
+  await db().requestLog.createMany({ data: [rawRow(daysAgo(8), `${prefix}-old`), rawRow(daysAgo(6), `${prefix}-kept`)] });
+  const rollup = (minute: Date) => ({ deploymentId: target.id, minute, requests: 1, status1xx: 0, status2xx: 1, status3xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0, durationMsSum: 1n, latencyBuckets: [1], bytesIn: 0n, bytesOut: 0n });
+  await db().requestRollup.createMany({ data: [rollup(daysAgo(91)), rollup(daysAgo(8))] });
+  const breakdown = (hour: Date) => ({ deploymentId: target.id, hour, dimension: "path", value: "/", requests: 1, errors: 0 });
+  await db().requestBreakdown.createMany({ data: [breakdown(daysAgo(91)), breakdown(daysAgo(8))] });
+
+  const deleted = await pruneRequestData(pool(), { rawDays: 7, rollupDays: 90 }, now);
+  assert.ok(deleted.raw >= 1 && deleted.rollups >= 1 && deleted.breakdowns >= 1);
+  assert.deepEqual((await db().requestLog.findMany({ where: { requestId: { startsWith: prefix } } })).map((row) => row.requestId), [`${prefix}-kept`]);
+  assert.deepEqual((await db().requestRollup.findMany({ where: { deploymentId: target.id } })).map((row) => row.minute), [daysAgo(8)]);
+  assert.deepEqual((await db().requestBreakdown.findMany({ where: { deploymentId: target.id } })).map((row) => row.hour), [daysAgo(8)]);
 });
 
 test("operators scrape Prometheus metrics with the token, without user or deployment labels", async () => {

@@ -1,0 +1,115 @@
+import type pg from "pg";
+import type { RequestRow } from "@/lib/metrics/recorder";
+import { rollUp } from "@/lib/metrics/rollups";
+
+// Each statement has one fixed shape whatever the batch size (a column is one array parameter): the
+// process builds no SQL per batch and sends 15 parameters, not 15 per row. Unnamed on purpose: the
+// embedded database serves every connection from one session, where statement names would collide.
+const insertRows = `
+  insert into "RequestLog" ("at", "requestId", "userId", "deploymentId", "method", "path", "status", "outcome",
+    "durationMs", "ttfbMs", "bytesIn", "bytesOut", "country", "clientAddress", "userAgentFamily")
+  select * from unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
+    $9::int[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[])`;
+
+// Joined with Deployment so that requests naming a deployment that no longer exists add nothing; the
+// histogram arrives as one array literal per minute because unnest would flatten a two-dimensional array.
+const addMinuteTotals = `
+  insert into "RequestRollup" as r ("deploymentId", "minute", "requests", "status1xx", "status2xx", "status3xx", "status4xx",
+    "status5xx", "rateLimited", "durationMsSum", "latencyBuckets", "bytesIn", "bytesOut")
+  select t.deployment_id, t.minute, t.requests, t.s1, t.s2, t.s3, t.s4, t.s5, t.rate_limited, t.duration_sum, t.buckets::int[], t.bytes_in, t.bytes_out
+  from unnest($1::text[], $2::timestamp[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::int[], $10::bigint[],
+    $11::text[], $12::bigint[], $13::bigint[])
+    as t(deployment_id, minute, requests, s1, s2, s3, s4, s5, rate_limited, duration_sum, buckets, bytes_in, bytes_out)
+  join "Deployment" d on d.id = t.deployment_id
+  on conflict ("deploymentId", "minute") do update set
+    "requests" = r."requests" + excluded."requests",
+    "status1xx" = r."status1xx" + excluded."status1xx",
+    "status2xx" = r."status2xx" + excluded."status2xx",
+    "status3xx" = r."status3xx" + excluded."status3xx",
+    "status4xx" = r."status4xx" + excluded."status4xx",
+    "status5xx" = r."status5xx" + excluded."status5xx",
+    "rateLimited" = r."rateLimited" + excluded."rateLimited",
+    "durationMsSum" = r."durationMsSum" + excluded."durationMsSum",
+    "latencyBuckets" = (select array_agg(coalesce(a, 0) + coalesce(b, 0) order by i)
+                        from unnest(r."latencyBuckets", excluded."latencyBuckets") with ordinality as u(a, b, i)),
+    "bytesIn" = r."bytesIn" + excluded."bytesIn",
+    "bytesOut" = r."bytesOut" + excluded."bytesOut"`;
+
+const addHourCounts = `
+  insert into "RequestBreakdown" as b ("deploymentId", "hour", "dimension", "value", "requests", "errors")
+  select t.deployment_id, t.hour, t.dimension, t.value, t.requests, t.errors
+  from unnest($1::text[], $2::timestamp[], $3::text[], $4::text[], $5::int[], $6::int[]) as t(deployment_id, hour, dimension, value, requests, errors)
+  join "Deployment" d on d.id = t.deployment_id
+  on conflict ("deploymentId", "hour", "dimension", "value") do update set
+    "requests" = b."requests" + excluded."requests",
+    "errors" = b."errors" + excluded."errors"`;
+
+// Timestamps are stored as UTC wall time (Prisma's convention for `timestamp(3)`); an ISO string cast to
+// `timestamp` keeps its wall time whatever the session's time zone.
+const utc = (date: Date) => date.toISOString();
+
+/**
+ * Writes a batch of request rows and adds them to the per-minute rollups and hourly breakdowns, in one
+ * transaction: the rollups always agree with the raw rows, and a failed write leaves nothing behind to
+ * double-count when the recorder retries the batch.
+ */
+export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow[]): Promise<void> {
+  const { minutes, hours } = rollUp(rows);
+  const client = await pool.connect();
+  try {
+    await client.query("begin");
+    await client.query({
+      text: insertRows,
+      values: [
+        rows.map((row) => utc(row.at)),
+        rows.map((row) => row.requestId),
+        rows.map((row) => row.userId),
+        rows.map((row) => row.deploymentId),
+        rows.map((row) => row.method),
+        rows.map((row) => row.path),
+        rows.map((row) => row.status),
+        rows.map((row) => row.outcome),
+        rows.map((row) => row.durationMs),
+        rows.map((row) => row.ttfbMs),
+        rows.map((row) => row.bytesIn),
+        rows.map((row) => row.bytesOut),
+        rows.map((row) => row.country),
+        rows.map((row) => row.clientAddress),
+        rows.map((row) => row.userAgentFamily),
+      ],
+    });
+    if (minutes.length) {
+      await client.query({
+        text: addMinuteTotals,
+        values: [
+          minutes.map((totals) => totals.deploymentId),
+          minutes.map((totals) => utc(totals.minute)),
+          minutes.map((totals) => totals.requests),
+          ...[0, 1, 2, 3, 4].map((index) => minutes.map((totals) => totals.statusClasses[index])),
+          minutes.map((totals) => totals.rateLimited),
+          minutes.map((totals) => totals.durationMsSum),
+          minutes.map((totals) => `{${totals.latencyBuckets.join(",")}}`),
+          minutes.map((totals) => totals.bytesIn),
+          minutes.map((totals) => totals.bytesOut),
+        ],
+      });
+      await client.query({
+        text: addHourCounts,
+        values: [
+          hours.map((count) => count.deploymentId),
+          hours.map((count) => utc(count.hour)),
+          hours.map((count) => count.dimension),
+          hours.map((count) => count.value),
+          hours.map((count) => count.requests),
+          hours.map((count) => count.errors),
+        ],
+      });
+    }
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,99 @@
+import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
+import type { RequestRow } from "@/lib/metrics/recorder";
+
+/** One deployment's totals for one minute, as added to RequestRollup. */
+export interface MinuteTotals {
+  deploymentId: string;
+  minute: Date;
+  requests: number;
+  /** Requests by status class: index 0 for 1xx (and anything below 200) … index 4 for 5xx. */
+  statusClasses: [number, number, number, number, number];
+  rateLimited: number;
+  durationMsSum: number;
+  latencyBuckets: number[];
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** Dimensions of RequestBreakdown; the dashboard's tables read them by these names. */
+export const breakdownDimensions = ["status", "path", "country", "agent", "method"] as const;
+export type BreakdownDimension = (typeof breakdownDimensions)[number];
+
+/** One deployment's count of requests for one value of one dimension in one hour. */
+export interface HourCount {
+  deploymentId: string;
+  hour: Date;
+  dimension: BreakdownDimension;
+  value: string;
+  requests: number;
+  errors: number;
+}
+
+const minuteMs = 60_000;
+const hourMs = 3_600_000;
+/** Stands for a missing country or user agent in the breakdowns, so that "unknown" is a row of its own. */
+export const unknownValue = "unknown";
+
+function statusClassIndex(status: number): number {
+  return Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
+}
+
+/**
+ * Sums a batch of request rows into per-minute totals and per-hour breakdown counts, in a stable order
+ * (by key), so that concurrent writers lock rows in the same order and cannot deadlock. Rows without a
+ * deployment (refused before one was resolved) are in the raw log only.
+ */
+export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; hours: HourCount[] } {
+  const minutes = new Map<string, MinuteTotals>();
+  const hours = new Map<string, HourCount>();
+  for (const row of rows) {
+    if (!row.deploymentId) continue;
+    const at = row.at.getTime();
+    const minute = at - (at % minuteMs);
+    const minuteKey = `${row.deploymentId}\u0000${minute}`;
+    let totals = minutes.get(minuteKey);
+    if (!totals) {
+      totals = {
+        deploymentId: row.deploymentId,
+        minute: new Date(minute),
+        requests: 0,
+        statusClasses: [0, 0, 0, 0, 0],
+        rateLimited: 0,
+        durationMsSum: 0,
+        latencyBuckets: new Array(latencyBucketCount).fill(0),
+        bytesIn: 0,
+        bytesOut: 0,
+      };
+      minutes.set(minuteKey, totals);
+    }
+    totals.requests++;
+    totals.statusClasses[statusClassIndex(row.status)]++;
+    if (row.status === 429 && row.outcome === "rate-limited") totals.rateLimited++;
+    totals.durationMsSum += row.durationMs;
+    totals.latencyBuckets[latencyBucket(row.durationMs)]++;
+    totals.bytesIn += row.bytesIn;
+    totals.bytesOut += row.bytesOut;
+
+    const hour = at - (at % hourMs);
+    const failed = row.status >= 500 ? 1 : 0;
+    const values: [BreakdownDimension, string][] = [
+      ["status", String(row.status)],
+      ["path", row.path],
+      ["country", row.country ?? unknownValue],
+      ["agent", row.userAgentFamily ?? unknownValue],
+      ["method", row.method],
+    ];
+    for (const [dimension, value] of values) {
+      const hourKey = `${row.deploymentId}\u0000${hour}\u0000${dimension}\u0000${value}`;
+      const count = hours.get(hourKey);
+      if (count) {
+        count.requests++;
+        count.errors += failed;
+      } else {
+        hours.set(hourKey, { deploymentId: row.deploymentId, hour: new Date(hour), dimension, value, requests: 1, errors: failed });
+      }
+    }
+  }
+  const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
+  return { minutes: byKey(minutes), hours: byKey(hours) };
+}

@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { after, before, test } from "node:test";
+import pg from "pg";
+import { applyMigrations } from "@/lib/database/migrations";
+import { startApp, type RunningApp } from "@/tests/support/app";
+import { newUser, sleep, type TestUser } from "@/tests/support/fixtures";
+import { DisposablePostgres } from "@/tests/support/postgres-server";
+import { TestUpstream } from "@/tests/support/upstream";
+
+// Starts its own PostgreSQL cluster and app (the shared server must stay up); once, on the PostgreSQL + Redis run.
+const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+
+const postgres = new DisposablePostgres();
+const upstream = new TestUpstream();
+let database: pg.Pool;
+let app: RunningApp;
+let owner: TestUser;
+let deploymentPath: string;
+let deploymentId: string;
+
+before(async () => {
+  if (skip) return;
+  await Promise.all([postgres.create(), upstream.start()]);
+  const url = await postgres.url();
+  await applyMigrations(url);
+  database = new pg.Pool({ connectionString: url, max: 2 });
+  database.on("error", () => undefined);
+  app = await startApp({
+    DATABASE_URL: url,
+    // The client address comes from a trusted proxy's X-Forwarded-For, and its country from the local database.
+    GATEWAY_TRUSTED_PROXIES: "1",
+    GATEWAY_COUNTRY_HEADER: "",
+    // The gateway keeps serving from its cache while the database is away.
+    GATEWAY_DEPLOYMENT_CACHE_TTL_MS: "600000",
+    GATEWAY_RATE_LIMIT_USER: "1000000/1m",
+  });
+  // The session is a JWT: a user signed in through the suite's app is the same user here, given the same id.
+  owner = await newUser();
+  deploymentId = `dur-${randomUUID()}`;
+  await database.query(`insert into "User" (id, email) values ($1, $2)`, [owner.id, owner.email]);
+  await database.query(
+    `insert into "Deployment" (id, "userId", name, target, "rateLimit", "rateLimitWindowSeconds", "updatedAt") values ($1, $2, 'durable', $3, 1000000, 60, now())`,
+    [deploymentId, owner.id, upstream.url],
+  );
+  deploymentPath = `/api/gateway/${owner.id}/${deploymentId}`;
+});
+after(async () => {
+  await app?.stop();
+  await database?.end();
+  await postgres.destroy();
+  await upstream.stop();
+});
+
+test("with PostgreSQL stopped for a few seconds mid-load, every request's row is written once it is back", { skip }, async () => {
+  const prefix = `durable-${randomUUID()}`;
+  let sent = 0;
+  let failed = 0;
+  let firstFailure = "";
+  let running = true;
+  const load = Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (running) {
+        const i = sent++;
+        const response = await fetch(`${app.url}${deploymentPath}/n/${i}`, {
+          headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}`, "x-forwarded-for": "81.2.69.142" },
+        });
+        const body = await response.text();
+        if (response.status !== 200) {
+          failed++;
+          firstFailure ||= `${response.status} ${body}`;
+        }
+      }
+    }),
+  );
+  await sleep(1_500);
+  await postgres.stop();
+  const sentBeforeStop = sent;
+  await sleep(4_000);
+  const sentWhileDown = sent - sentBeforeStop;
+  await postgres.start();
+  await sleep(1_500);
+  running = false;
+  await load;
+
+  assert.equal(failed, 0, `the gateway kept answering while the database was away (first failure: ${firstFailure})`);
+  assert.ok(sentWhileDown > 100, `requests flowed while the database was down (${sentWhileDown})`);
+  assert.match(app.output(), /could not write \d+ request rows/, "the recorder saw the outage");
+
+  let rows: { requestId: string; country: string | null }[] = [];
+  for (let waited = 0; waited < 60_000 && rows.length < sent; waited += 500) {
+    await sleep(500);
+    rows = (await database.query(`select "requestId", country from "RequestLog" where "requestId" like $1`, [`${prefix}-%`])).rows;
+  }
+  assert.equal(rows.length, sent, "one row per request, none lost");
+  assert.equal(new Set(rows.map((row) => row.requestId)).size, sent, "none written twice");
+  assert.ok(rows.every((row) => row.country === "GB"), "country from the IP-to-country database");
+  const rolledUp = await database.query(`select coalesce(sum(requests), 0)::int as total from "RequestRollup" where "deploymentId" = $1`, [deploymentId]);
+  assert.equal(rolledUp.rows[0].total, sent, "the rollups count each request once");
+});
