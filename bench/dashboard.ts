@@ -9,7 +9,7 @@
 import { cpus, totalmem } from "node:os";
 import pg from "pg";
 import { applyMigrations } from "@/lib/database/migrations";
-import { db } from "@/lib/db";
+import { closeDatabase } from "@/lib/db";
 import { latencyBucketCount } from "@/lib/metrics/latency";
 import { deploymentBreakdowns, deploymentSeries, deploymentsOverview, recentRequests, timeRanges, type TimeRange } from "@/lib/metrics/queries";
 
@@ -134,7 +134,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await client.end().catch(() => undefined);
-    await db().$disconnect();
+    await closeDatabase();
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
