@@ -60,7 +60,11 @@ export function RequestsChart({ series, withDate }: ChartProps) {
   );
 }
 
+/** A line only joins neighbouring buckets, so isolated buckets with traffic need a dot to be seen at all. */
+const dotsWhenSparse = (series: SeriesPoint[]) => (series.filter((point) => point.requests > 0).length < 8 ? { r: 3 } : false);
+
 export function LatencyChart({ series, withDate }: ChartProps) {
+  const dot = dotsWhenSparse(series);
   return (
     <Frame title="Latency" testId="chart-latency">
       <LineChart data={series} margin={{ top: 4, right: 4, left: -4, bottom: 0 }}>
@@ -69,9 +73,9 @@ export function LatencyChart({ series, withDate }: ChartProps) {
         <YAxis {...axis} width={60} tickFormatter={(ms: number) => formatMs(ms)} />
         {tooltip(withDate, formatMs)}
         {legend}
-        <Line dataKey="p50" name="p50" stroke="#74c0fc" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
-        <Line dataKey="p95" name="p95" stroke="#4c6ef5" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
-        <Line dataKey="p99" name="p99" stroke="#7048e8" strokeWidth={2} dot={false} connectNulls={false} isAnimationActive={false} />
+        <Line dataKey="p50" name="p50" stroke="#74c0fc" strokeWidth={2} dot={dot} connectNulls={false} isAnimationActive={false} />
+        <Line dataKey="p95" name="p95" stroke="#4c6ef5" strokeWidth={2} dot={dot} connectNulls={false} isAnimationActive={false} />
+        <Line dataKey="p99" name="p99" stroke="#7048e8" strokeWidth={2} dot={dot} connectNulls={false} isAnimationActive={false} />
       </LineChart>
     </Frame>
   );
@@ -94,6 +98,7 @@ export function BandwidthChart({ series, withDate }: ChartProps) {
 }
 
 export function ErrorRateChart({ series, withDate }: ChartProps) {
+  const dot = dotsWhenSparse(series);
   return (
     <Frame title="Error rate (5xx)" testId="chart-errors">
       <AreaChart data={series} margin={{ top: 4, right: 4, left: -4, bottom: 0 }}>
@@ -101,7 +106,7 @@ export function ErrorRateChart({ series, withDate }: ChartProps) {
         {xAxis(withDate)}
         <YAxis {...axis} tickFormatter={(ratio: number) => formatPercent(ratio)} domain={[0, (max: number) => Math.max(0.01, max)]} />
         {tooltip(withDate, formatPercent)}
-        <Area dataKey="errorRate" name="Error rate" stroke="#e03131" fill="#e03131" fillOpacity={0.12} strokeWidth={2} connectNulls={false} isAnimationActive={false} />
+        <Area dataKey="errorRate" name="Error rate" stroke="#e03131" fill="#e03131" fillOpacity={0.12} strokeWidth={2} dot={dot} connectNulls={false} isAnimationActive={false} />
       </AreaChart>
     </Frame>
   );
