@@ -325,10 +325,12 @@ export async function recentRequests(
   };
   const cursor = page.after ?? page.before;
   const towardsNewer = Boolean(page.after);
-  const beyond = cursor
+  // The plain bound on `at` is redundant with the OR, but it is what lets the index seek to the cursor
+  // instead of walking from the range's newest row (150 ms for a page 20 days back, in bench/dashboard.ts).
+  const beyond: Prisma.RequestLogWhereInput = cursor
     ? towardsNewer
-      ? { OR: [{ at: { gt: new Date(cursor.at) } }, { at: new Date(cursor.at), id: { gt: cursor.id } }] }
-      : { OR: [{ at: { lt: new Date(cursor.at) } }, { at: new Date(cursor.at), id: { lt: cursor.id } }] }
+      ? { at: { gte: new Date(cursor.at) }, OR: [{ at: { gt: new Date(cursor.at) } }, { at: new Date(cursor.at), id: { gt: cursor.id } }] }
+      : { at: { lte: new Date(cursor.at) }, OR: [{ at: { lt: new Date(cursor.at) } }, { at: new Date(cursor.at), id: { lt: cursor.id } }] }
     : {};
   const order = towardsNewer ? "asc" : "desc";
   const found = await db().requestLog.findMany({
