@@ -42,7 +42,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
     deploymentBreakdowns(id, view.range, now),
     recentRequests(id, view.range, view.filters, view.page, 25, now),
   ]);
-  const fallback = config().GATEWAY_RATE_LIMIT_DEPLOYMENT;
+  const { GATEWAY_RATE_LIMIT_DEPLOYMENT: fallback, REQUEST_LOG_RETENTION_DAYS: retentionDays } = config();
   const path = gatewayPath(deployment.userId, deployment.id);
   const withDate = timeRanges[view.range].spanMs > timeRanges["24h"].spanMs;
 
@@ -108,7 +108,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
         </div>
         {view.range === "1h" && <p className="muted footnote">Breakdowns are counted per clock hour, so on this range they include the whole previous hour.</p>}
 
-        <RecentRequests base={base} params={view} page={requests} />
+        <RecentRequests base={base} params={view} page={requests} retentionDays={retentionDays} />
 
         <section className="card section">
           <h2>Settings</h2>

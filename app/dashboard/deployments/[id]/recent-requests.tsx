@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { dashboardHref, filterMethods, type DashboardParams } from "@/lib/metrics/dashboard-params";
 import { formatBytes, formatMs, formatTimestamp } from "@/lib/metrics/format";
-import type { RecentRequestsPage } from "@/lib/metrics/queries";
+import { timeRanges, type RecentRequestsPage } from "@/lib/metrics/queries";
 
 const statusClass = (status: number) => `status-pill status-${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
 
@@ -9,7 +9,7 @@ const statusClass = (status: number) => `status-pill status-${Math.min(5, Math.m
  * The raw log, newest first. Filtering is a plain GET form, so it works before (and without) any
  * JavaScript, and every filtered view has its own URL.
  */
-export function RecentRequests({ base, params, page }: { base: string; params: DashboardParams; page: RecentRequestsPage }) {
+export function RecentRequests({ base, params, page, retentionDays }: { base: string; params: DashboardParams; page: RecentRequestsPage; retentionDays: number }) {
   const { filters } = params;
   const filtered = Boolean(filters.status || filters.pathPrefix || filters.method);
   return (
@@ -66,6 +66,9 @@ export function RecentRequests({ base, params, page }: { base: string; params: D
             </tbody>
           </table>
         </div>
+      )}
+      {timeRanges[params.range].spanMs > retentionDays * 86_400_000 && (
+        <p className="muted footnote-inline">Individual requests are kept for {retentionDays} days; the charts above cover the whole range.</p>
       )}
       {(page.newer || page.older) && (
         <nav className="pager" aria-label="Pages of requests">
