@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import next from "next";
+import { startAlertJobs } from "@/lib/alerts/jobs";
 import { config, ConfigError } from "@/lib/config";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
@@ -70,12 +71,13 @@ async function main(): Promise<void> {
     const where = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`;
     console.log(`Gatehouse ${dev ? "(dev) " : ""}listening on ${where}${embedded ? ` with the embedded database in ${dataDir}` : ""}`);
   });
+  const stopAlertJobs = startAlertJobs();
 
   // Stop accepting, let requests in flight finish until the deadline, then end what is left (long
   // event streams, WebSockets), close the embedded database, and exit 0.
   const shutdown = async (signal: string) => {
     console.log(`${signal}: draining for up to ${deadline} ms`);
-    stopRetention();
+    const retentionStopped = stopRetention();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const cutoff = setTimeout(() => {
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     }, deadline);
     await drained;
     clearTimeout(cutoff);
-    await closeRequestRecorder(deadline);
+    await Promise.all([closeRequestRecorder(deadline), stopAlertJobs(), retentionStopped]);
     await closeDatabase();
     await embedded?.stop();
     process.exit(0);

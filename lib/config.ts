@@ -55,6 +55,15 @@ const environmentSchema = z
     GATEWAY_BREAKER_MAX_COOLDOWN_MS: positiveMs.default(300_000),
     GATEWAY_BREAKER_HALF_OPEN_PROBES: z.coerce.number().int().positive().default(1),
     GATEWAY_BREAKER_SYNC_MS: positiveMs.default(1_000),
+
+    ALERTS_EVALUATION_INTERVAL_MS: positiveMs.default(15_000),
+    ALERTS_RULE_INTERVAL_MS: positiveMs.default(60_000),
+    ALERTS_WEBHOOK_TIMEOUT_MS: positiveMs.default(10_000),
+    ALERTS_WEBHOOK_RETRY_MS: positiveMs.default(10_000),
+    ALERTS_WEBHOOK_ALLOW_INTERNAL: z
+      .enum(["true", "false"], { error: "must be true or false" })
+      .default("false")
+      .transform((value) => value === "true"),
   });
 
 const credentialPairs = [

@@ -1,12 +1,15 @@
+import "@/app/components/alerts.css";
 import Link from "next/link";
+import { AlertsBadge } from "@/app/components/alerts-badge";
 import { Brand } from "@/app/components/brand";
 
-/** The signed-in pages' header: brand, who is signed in, sign-out. */
+/** The signed-in pages' header: brand, alerts, who is signed in, sign-out. */
 export function TopBar({ email }: { email: string | null }) {
   return (
     <header className="topbar">
       <Brand />
       <div className="topbar-user">
+        <AlertsBadge />
         <span>{email}</span>
         <Link className="button button-small" href="/signout">Sign out</Link>
       </div>

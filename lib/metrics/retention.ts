@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { repeat } from "@/lib/jobs/repeat";
 
 export interface RetentionSettings {
   rawDays: number;
@@ -22,43 +23,32 @@ async function deleteInChunks(pool: pg.Pool, table: string, key: string[], colum
   }
 }
 
-/** Deletes raw request rows past their retention, and rollups and breakdowns past theirs. */
-export async function pruneRequestData(pool: pg.Pool, settings: RetentionSettings, now = new Date()): Promise<{ raw: number; rollups: number; breakdowns: number }> {
+/** Deletes raw request rows past their retention, and rollups, breakdowns and alert notifications past theirs. */
+export async function pruneRequestData(pool: pg.Pool, settings: RetentionSettings, now = new Date()): Promise<{ raw: number; rollups: number; breakdowns: number; alerts: number }> {
   const rawBefore = new Date(now.getTime() - settings.rawDays * dayMs);
   const rollupsBefore = new Date(now.getTime() - settings.rollupDays * dayMs);
   return {
     raw: await deleteInChunks(pool, "RequestLog", ["id"], "at", rawBefore),
     rollups: await deleteInChunks(pool, "RequestRollup", ["deploymentId", "minute"], "minute", rollupsBefore),
     breakdowns: await deleteInChunks(pool, "RequestBreakdown", ["deploymentId", "hour", "dimension", "value"], "hour", rollupsBefore),
+    alerts: await deleteInChunks(pool, "Alert", ["id"], "at", rollupsBefore),
   };
 }
 
 /**
- * Runs the prune now and then every `intervalMs`. Several instances may prune at once: the deletes
- * commute, so the worst case is wasted work. Returns a stop function.
+ * Prunes shortly after start and then every `intervalMs`. Several instances may prune at once: the
+ * deletes commute, so the worst case is wasted work. Returns the stop function for shutdown.
  */
-export function startRetentionJob(pool: pg.Pool, settings: RetentionSettings, intervalMs: number): () => void {
-  let running = false;
-  const prune = async () => {
-    if (running) return;
-    running = true;
-    try {
+export function startRetentionJob(pool: pg.Pool, settings: RetentionSettings, intervalMs: number): () => Promise<void> {
+  return repeat(
+    "retention",
+    intervalMs,
+    async () => {
       const deleted = await pruneRequestData(pool, settings);
-      if (deleted.raw || deleted.rollups || deleted.breakdowns) {
-        console.log(`[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows`);
+      if (Object.values(deleted).some(Boolean)) {
+        console.log(`[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows, ${deleted.alerts} alerts`);
       }
-    } catch (error) {
-      console.warn(`[gatehouse] retention: prune failed (${(error as Error).message}); next try in ${intervalMs} ms`);
-    } finally {
-      running = false;
-    }
-  };
-  const first = setTimeout(() => void prune(), 5_000);
-  const timer = setInterval(() => void prune(), intervalMs);
-  first.unref();
-  timer.unref();
-  return () => {
-    clearTimeout(first);
-    clearInterval(timer);
-  };
+    },
+    5_000,
+  );
 }

@@ -39,6 +39,13 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
     // Short enough to watch every breaker transition within a test.
     GATEWAY_BREAKER_COOLDOWN_MS: "1000",
     GATEWAY_BREAKER_MAX_COOLDOWN_MS: "4000",
+    // Alert rules evaluated and webhooks retried fast enough to watch an incident within a test.
+    ALERTS_EVALUATION_INTERVAL_MS: "250",
+    ALERTS_RULE_INTERVAL_MS: "500",
+    ALERTS_WEBHOOK_RETRY_MS: "200",
+    ALERTS_WEBHOOK_TIMEOUT_MS: "2000",
+    // The tests' webhook receivers listen on loopback.
+    ALERTS_WEBHOOK_ALLOW_INTERNAL: "true",
     HOST: "127.0.0.1",
     ...overrides,
   };

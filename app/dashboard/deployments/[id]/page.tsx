@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TopBar } from "@/app/components/top-bar";
+import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { CopyButton } from "@/app/dashboard/copy-button";
 import { AutoRefresh } from "@/app/dashboard/deployments/[id]/auto-refresh";
 import { BreakdownTable } from "@/app/dashboard/deployments/[id]/breakdown-table";
@@ -121,6 +122,8 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
             defaultRateLimit={`${fallback.limit}/${fallback.windowSeconds}s`}
           />
         </section>
+
+        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <section className="card section">
           <h2>Events</h2>

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { db } from "@/lib/db";
+import type { AlertKind, AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
+import { ApiError } from "@/lib/http/problem";
+import { parseInput } from "@/lib/http/validation";
+
+export const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
+
+/** Kinds compared against a threshold over a window; the others are conditions of the moment. */
+const thresholdKinds = new Set<AlertKind>(["error_rate", "latency_p95", "rate_limited"]);
+
+export function usesThreshold(kind: AlertKind): boolean {
+  return thresholdKinds.has(kind);
+}
+
+export const ruleInputSchema = z
+  .object({
+    kind: z.enum(alertKinds, { error: `must be one of ${alertKinds.join(", ")}` }),
+    threshold: z.coerce.number({ error: "must be a number" }).min(0, "must be 0 or more").nullish(),
+    windowMinutes: z.coerce.number({ error: "must be a whole number of minutes" }).int("must be a whole number of minutes").min(1, "must be at least 1").max(1440, "must be at most 1440 (a day)").default(5),
+    webhookUrl: z
+      .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
+      .max(2048)
+      .nullish()
+      .or(z.literal("").transform(() => null)),
+  })
+  .strict()
+  .superRefine((rule, context) => {
+    if (!usesThreshold(rule.kind)) return;
+    if (rule.threshold == null) context.addIssue({ code: "custom", path: ["threshold"], message: `is required for ${rule.kind}` });
+    else if (rule.kind === "error_rate" && rule.threshold > 100) context.addIssue({ code: "custom", path: ["threshold"], message: "is a percentage: 0 to 100" });
+    else if (rule.kind !== "error_rate" && !Number.isInteger(rule.threshold)) context.addIssue({ code: "custom", path: ["threshold"], message: "must be a whole number" });
+  });
+
+export interface RuleView {
+  id: string;
+  deploymentId: string;
+  kind: AlertKind;
+  threshold: number | null;
+  windowMinutes: number;
+  webhookUrl: string | null;
+  state: AlertState;
+  lastValue: number | null;
+  evaluatedAt: string | null;
+  createdAt: string;
+}
+
+const select = {
+  id: true,
+  deploymentId: true,
+  kind: true,
+  threshold: true,
+  windowMinutes: true,
+  webhookUrl: true,
+  state: true,
+  lastValue: true,
+  evaluatedAt: true,
+  createdAt: true,
+} as const;
+
+type Row = Prisma.AlertRuleGetPayload<{ select: typeof select }>;
+
+function view(row: Row): RuleView {
+  return { ...row, evaluatedAt: row.evaluatedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString() };
+}
+
+const deploymentNotFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
+
+async function requireOwnedDeployment(userId: string, deploymentId: string): Promise<void> {
+  const found = await db().deployment.findFirst({ where: { id: deploymentId, userId }, select: { id: true } });
+  if (!found) throw deploymentNotFound();
+}
+
+/** Creates a rule; when it has a webhook, the response carries the signing secret, the only time it is shown. */
+export async function createAlertRule(userId: string, deploymentId: string, input: unknown): Promise<RuleView & { webhookSecret: string | null }> {
+  const rule = parseInput(ruleInputSchema, input);
+  await requireOwnedDeployment(userId, deploymentId);
+  const webhookUrl = rule.webhookUrl ?? null;
+  const webhookSecret = webhookUrl ? `whsec_${randomBytes(32).toString("base64url")}` : null;
+  const row = await db().alertRule.create({
+    data: {
+      deploymentId,
+      kind: rule.kind,
+      threshold: usesThreshold(rule.kind) ? rule.threshold : null,
+      windowMinutes: rule.windowMinutes,
+      webhookUrl,
+      webhookSecret,
+    },
+    select,
+  });
+  return { ...view(row), webhookSecret };
+}
+
+export async function listAlertRules(userId: string, deploymentId: string): Promise<RuleView[]> {
+  await requireOwnedDeployment(userId, deploymentId);
+  return (await db().alertRule.findMany({ where: { deploymentId }, select, orderBy: { createdAt: "asc" } })).map(view);
+}
+
+export async function deleteAlertRule(userId: string, deploymentId: string, ruleId: string): Promise<void> {
+  const { count } = await db().alertRule.deleteMany({ where: { id: ruleId, deploymentId, deployment: { userId } } });
+  if (!count) throw new ApiError(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.");
+}

@@ -1,0 +1,79 @@
+import { expect, test, type Page } from "@playwright/test";
+
+const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto("/signin?callbackUrl=%2Fdashboard");
+  await page.locator("#email").fill(demoUser.email);
+  await page.locator("#password").fill(demoUser.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
+}
+
+/** Reloads until `check` passes: the rule is evaluated in the background, not in answer to the page. */
+async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {
+  await expect(async () => {
+    await page.reload();
+    await check();
+  }).toPass({ timeout: 20_000, intervals: [500] });
+}
+
+test("the owner creates an alert rule, stops the deployment, and sees the rule fire with an unread notification", async ({ page }, testInfo) => {
+  await signIn(page);
+  await expect(page.getByTestId("unread-count")).toHaveCount(0);
+  await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
+  await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+  await expect(page.getByTestId("alerts-panel")).toContainText("No alert rules yet");
+
+  // A webhook rule shows its signing secret once; the not_running rule is the one this test trips.
+  await page.locator("#alert-kind").selectOption("error_rate");
+  await page.locator("#alert-threshold").fill("50");
+  await page.locator("#alert-window").fill("10");
+  await page.locator("#alert-webhook").fill("ftp://hooks.example.com/x");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.locator(".alert-rule-form .alert-error")).toContainText("webhookUrl: must be an http(s) URL");
+  await page.locator("#alert-webhook").fill("http://127.0.0.1:9/hook");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByTestId("webhook-secret")).toHaveText(/^whsec_/);
+  await expect(page.locator('tr[data-rule="error_rate"]')).toContainText("above 50 % over 10 min");
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: testInfo.outputPath("alerts-panel-desktop.png"), fullPage: true });
+
+  await page.locator("#alert-kind").selectOption("not_running");
+  await expect(page.locator("#alert-threshold")).toHaveCount(0);
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.locator('tr[data-rule="not_running"]')).toBeVisible();
+  await reloadUntil(page, () => expect(page.locator('tr[data-rule="not_running"] [data-state]')).toHaveText("ok"));
+
+  await page.getByRole("button", { name: "Stop" }).click();
+  await expect(page.locator(".badge-stopped").first()).toBeVisible();
+  await reloadUntil(page, () => expect(page.locator('tr[data-rule="not_running"] [data-state]')).toHaveText("firing"));
+  await expect(page.getByTestId("unread-count")).toHaveText("1");
+  await page.screenshot({ path: testInfo.outputPath("alerts-firing-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("alerts-firing-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await page.getByRole("link", { name: /Alerts, 1 unread/ }).click();
+  await expect(page.getByRole("heading", { name: "Alerts" })).toBeVisible();
+  const notification = page.locator('[data-testid="notifications"] li').first();
+  await expect(notification).toContainText("demo-app: deployment is not running");
+  await expect(notification).toHaveAttribute("data-read", "false");
+  await page.screenshot({ path: testInfo.outputPath("notifications-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("notifications-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole("button", { name: "Mark all read" }).click();
+  await expect(page.getByTestId("unread-count")).toHaveCount(0);
+  await expect(notification).toHaveAttribute("data-read", "true");
+
+  // Back to how the demo started, for the other tests: running, no rules.
+  await notification.getByRole("link", { name: "demo-app" }).click();
+  await page.getByRole("button", { name: "Start" }).click();
+  await reloadUntil(page, () => expect(page.locator('tr[data-rule="not_running"] [data-state]')).toHaveText("ok"));
+  for (const kind of ["not_running", "error_rate"]) {
+    await page.locator(`tr[data-rule="${kind}"]`).getByRole("button", { name: "Delete" }).click();
+    await expect(page.locator(`tr[data-rule="${kind}"]`)).toHaveCount(0);
+  }
+  await expect(page.getByTestId("alerts-panel")).toContainText("No alert rules yet");
+});

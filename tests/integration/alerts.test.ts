@@ -1,0 +1,237 @@
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { after, before, test } from "node:test";
+import { claimDueRules } from "@/lib/alerts/evaluation";
+import { db } from "@/lib/db";
+import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
+import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
+import { TestUpstream } from "@/tests/support/upstream";
+import { WebhookReceiver } from "@/tests/support/webhook-receiver";
+
+const upstream = new TestUpstream();
+let app: string;
+let owner: TestUser;
+
+before(async () => {
+  app = appUrl();
+  await upstream.start();
+  owner = await newUser();
+});
+after(() => upstream.stop());
+
+const call = (path: string) => fetch(`${app}${path}`, { headers: { cookie: owner.cookie } });
+
+async function createRule(deploymentId: string, rule: Record<string, unknown>, user = owner): Promise<Response> {
+  return fetch(`${app}/api/deployments/${deploymentId}/alerts`, {
+    method: "POST",
+    headers: { cookie: user.cookie, "content-type": "application/json" },
+    body: JSON.stringify(rule),
+  });
+}
+
+async function newRule(deploymentId: string, rule: Record<string, unknown>): Promise<{ id: string; webhookSecret: string | null }> {
+  const response = await createRule(deploymentId, rule);
+  assert.equal(response.status, 201, await response.clone().text());
+  return response.json();
+}
+
+const alertsOf = (ruleId: string) => db().alert.findMany({ where: { ruleId }, orderBy: { at: "asc" } });
+const statesOf = async (ruleId: string) => (await alertsOf(ruleId)).map((alert) => alert.state);
+
+async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(150)) if (await check()) return;
+  assert.fail(`${what}: not reached within ${ms} ms`);
+}
+
+/** Evaluations keep running (every 500 ms per rule in tests): wait for several, then check nothing more was recorded. */
+const settle = () => sleep(2_000);
+
+function verifySignature(secret: string, headers: Record<string, string | string[] | undefined>, body: string): boolean {
+  const timestamp = String(headers["x-gatehouse-timestamp"]);
+  const expected = `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+  return headers["x-gatehouse-signature"] === expected;
+}
+
+test("an error-rate rule fires once while the deployment fails, resolves once when successes dilute it, and signs both webhooks", async () => {
+  const receiver = new WebhookReceiver();
+  const hook = await receiver.start();
+  try {
+    const deployment = await newDeployment(owner, `${upstream.url}/flaky`);
+    const rule = await newRule(deployment.id, { kind: "error_rate", threshold: 20, windowMinutes: 5, webhookUrl: hook });
+    assert.match(rule.webhookSecret!, /^whsec_/);
+
+    // 3 failures in 10, never 5 in a row, stay under the breaker's ratio (50 %) but above the rule's 20 %.
+    for (let i = 0; i < 10; i++) {
+      upstream.failing = i % 3 === 0 && i < 9;
+      await call(`${deployment.path}/`);
+    }
+    upstream.failing = false;
+    await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+    await settle();
+    assert.deepEqual(await statesOf(rule.id), ["firing"], "one incident notifies once");
+
+    for (let i = 0; i < 30; i++) assert.equal((await call(`${deployment.path}/`)).status, 200);
+    await eventually("the rule resolves", async () => (await statesOf(rule.id)).length === 2);
+    await settle();
+    const alerts = await alertsOf(rule.id);
+    assert.deepEqual(alerts.map((alert) => alert.state), ["firing", "ok"]);
+    assert.ok(alerts[0].value! > 20 && alerts[1].value! <= 20);
+
+    await eventually("both webhooks delivered", async () => (await alertsOf(rule.id)).every((alert) => alert.webhookStatus === "delivered"));
+    assert.equal(receiver.received.length, 2);
+    for (const [index, delivery] of receiver.received.entries()) {
+      assert.ok(verifySignature(rule.webhookSecret!, delivery.headers, delivery.body), "the signature verifies with the secret shown at creation");
+      assert.equal(delivery.headers["content-type"], "application/json");
+      const payload = JSON.parse(delivery.body);
+      assert.equal(payload.id, alerts[index].id);
+      assert.equal(payload.state, alerts[index].state);
+      assert.equal(payload.rule.id, rule.id);
+      assert.equal(payload.rule.kind, "error_rate");
+      assert.deepEqual(payload.deployment, { id: deployment.id, name: deployment.name });
+      assert.match(payload.message, /error rate/);
+      assert.equal(typeof payload.value, "number");
+      assert.ok(!Number.isNaN(Date.parse(payload.at)));
+    }
+    assert.ok(!verifySignature("whsec_wrong", receiver.received[0].headers, receiver.received[0].body));
+  } finally {
+    receiver.stop();
+  }
+});
+
+test("a not_running rule fires when the deployment is stopped and resolves when it runs again; a failing webhook is retried until delivered", async () => {
+  const receiver = new WebhookReceiver(2);
+  const hook = await receiver.start();
+  try {
+    const deployment = await newDeployment(owner, upstream.url);
+    const rule = await newRule(deployment.id, { kind: "not_running", webhookUrl: hook });
+    await settle();
+    assert.deepEqual(await statesOf(rule.id), [], "a running deployment does not fire");
+
+    assert.equal((await patchDeployment(owner, deployment.id, { status: "stopped" })).status, 200);
+    await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+    await eventually("the webhook is delivered on the third attempt", async () => (await alertsOf(rule.id))[0].webhookStatus === "delivered");
+    const [fired] = await alertsOf(rule.id);
+    assert.equal(fired.webhookAttempts, 3);
+    assert.equal(fired.webhookLastError, null);
+    assert.equal(receiver.received.length, 3);
+    assert.equal(new Set(receiver.received.map((delivery) => JSON.parse(delivery.body).id)).size, 1, "the same notification each time");
+
+    assert.equal((await patchDeployment(owner, deployment.id, { status: "running" })).status, 200);
+    await eventually("the rule resolves", async () => (await statesOf(rule.id)).length === 2);
+    await settle();
+    assert.deepEqual(await statesOf(rule.id), ["firing", "ok"]);
+  } finally {
+    receiver.stop();
+  }
+});
+
+test("a p95 latency rule fires for a slow deployment", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  const rule = await newRule(deployment.id, { kind: "latency_p95", threshold: 200, windowMinutes: 5 });
+  await Promise.all(Array.from({ length: 6 }, () => call(`${deployment.path}/slow?ms=400`)));
+  await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+  const [alert] = await alertsOf(rule.id);
+  assert.ok(alert.value! > 200, `p95 ${alert.value} ms`);
+  assert.match(alert.message, /p95 latency/);
+});
+
+test("a circuit_open rule fires when the breaker opens", async () => {
+  const deployment = await newDeployment(owner, `${upstream.url}/flaky`);
+  const rule = await newRule(deployment.id, { kind: "circuit_open" });
+  upstream.failing = true;
+  try {
+    for (let i = 0; i < 5; i++) assert.equal((await call(`${deployment.path}/`)).status, 500);
+  } finally {
+    upstream.failing = false;
+  }
+  await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+});
+
+test("rules read the per-minute rollups, whoever wrote them", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  const rule = await newRule(deployment.id, { kind: "rate_limited", threshold: 10, windowMinutes: 2 });
+  const latencyBuckets = new Array<number>(latencyBucketCount).fill(0);
+  latencyBuckets[latencyBucket(3)] = 40;
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  await db().requestRollup.create({
+    data: { deploymentId: deployment.id, minute, requests: 40, status1xx: 0, status2xx: 25, status3xx: 0, status4xx: 15, status5xx: 0, rateLimited: 15, durationMsSum: 120, latencyBuckets, bytesIn: 0, bytesOut: 0 },
+  });
+  await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+  const [alert] = await alertsOf(rule.id);
+  assert.ok(alert.value! >= 15);
+  assert.equal(alert.userId, owner.id);
+});
+
+test("notifications: listed newest first with an unread count, and marked read", async () => {
+  const user = await newUser();
+  const deployment = await newDeployment(user, upstream.url);
+  const response = await createRule(deployment.id, { kind: "not_running" }, user);
+  assert.equal(response.status, 201);
+  assert.equal((await patchDeployment(user, deployment.id, { status: "stopped" })).status, 200);
+  const list = async () => (await fetch(`${app}/api/alerts`, { headers: { cookie: user.cookie } })).json();
+  await eventually("the notification is listed", async () => (await list()).alerts.length === 1);
+  const { unread, alerts } = await list();
+  assert.equal(unread, 1);
+  assert.equal(alerts[0].state, "firing");
+  assert.equal(alerts[0].deploymentName, deployment.name);
+
+  const page = await (await fetch(`${app}/dashboard/alerts`, { headers: { cookie: user.cookie } })).text();
+  assert.match(page, new RegExp(`${deployment.name}: deployment is not running`));
+  assert.match(page, /data-testid="unread-count"[^>]*>1</);
+
+  const marked = await fetch(`${app}/api/alerts/read`, { method: "POST", headers: { cookie: user.cookie, "content-type": "application/json" }, body: "{}" });
+  assert.deepEqual(await marked.json(), { marked: 1 });
+  assert.equal((await list()).unread, 0);
+  assert.equal((await fetch(`${app}/api/alerts`)).status, 401);
+});
+
+test("rule input errors are 400 problems naming the field; other users' deployments are 404; rules can be listed and deleted", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  for (const [input, field] of [
+    [{ kind: "error_rate" }, "threshold"],
+    [{ kind: "error_rate", threshold: 150 }, "threshold"],
+    [{ kind: "latency_p95", threshold: 100, windowMinutes: 0 }, "windowMinutes"],
+    [{ kind: "not_running", webhookUrl: "javascript:alert(1)" }, "webhookUrl"],
+    [{ kind: "whenever" }, "kind"],
+  ] as const) {
+    const response = await createRule(deployment.id, input);
+    assert.equal(response.status, 400);
+    assert.equal(response.headers.get("content-type"), "application/problem+json");
+    const problem = await response.json();
+    assert.equal(problem.type, "urn:gatehouse:problem:invalid-input");
+    assert.ok(problem.errors.some((error: { path: string }) => error.path === field), `${JSON.stringify(input)}: ${problem.detail}`);
+  }
+  const notJson = await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { method: "POST", headers: { cookie: owner.cookie }, body: "{" });
+  assert.equal(notJson.status, 400);
+
+  const stranger = await newUser();
+  const foreign = await createRule(deployment.id, { kind: "not_running" }, stranger);
+  assert.equal(foreign.status, 404);
+  assert.equal((await foreign.json()).type, "urn:gatehouse:problem:deployment-not-found");
+
+  const rule = await newRule(deployment.id, { kind: "not_running" });
+  assert.equal(rule.webhookSecret, null, "no webhook, no secret");
+  const listed = await (await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { headers: { cookie: owner.cookie } })).json();
+  assert.deepEqual(listed.map((r: { id: string }) => r.id), [rule.id]);
+  assert.ok(!("webhookSecret" in listed[0]), "the secret is never listed");
+  const strangerDelete = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: stranger.cookie } });
+  assert.equal(strangerDelete.status, 404);
+  const deleted = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: owner.cookie } });
+  assert.equal(deleted.status, 204);
+  assert.equal(await db().alertRule.count({ where: { id: rule.id } }), 0);
+});
+
+test("concurrent claims hand a due rule to exactly one evaluator", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  const rule = await newRule(deployment.id, { kind: "not_running" });
+  let sawOne = false;
+  // The app's own jobs claim too: a round they win shows 0 claims here; no round may ever show 2.
+  for (let round = 0; round < 10 && !sawOne; round++) {
+    await db().alertRule.update({ where: { id: rule.id }, data: { evaluatedAt: null } });
+    const claims = await Promise.all(Array.from({ length: 4 }, () => claimDueRules(3_600_000)));
+    const mine = claims.flat().filter((id) => id === rule.id).length;
+    assert.ok(mine <= 1, `claimed ${mine} times at once`);
+    sawOne = mine === 1;
+  }
+  assert.ok(sawOne, "some round claimed the rule");
+});
