@@ -100,7 +100,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
           </div>
         )}
 
-        {/* ALERTS PANEL: app/dashboard/deployments/[id]/alerts-panel.tsx (the alerts branch) renders here. */}
+        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <div className="breakdown-grid">
           {(Object.keys(breakdownDimensions) as (keyof typeof breakdownDimensions)[]).map((dimension) => (
@@ -122,8 +122,6 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
             defaultRateLimit={`${fallback.limit}/${fallback.windowSeconds}s`}
           />
         </section>
-
-        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <section className="card section">
           <h2>Events</h2>
