@@ -4,6 +4,10 @@ import { notFound } from "next/navigation";
 import { TopBar } from "@/app/components/top-bar";
 import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { CopyButton } from "@/app/dashboard/copy-button";
+import { AutoRefresh } from "@/app/dashboard/deployments/[id]/auto-refresh";
+import { BreakdownTable } from "@/app/dashboard/deployments/[id]/breakdown-table";
+import { BandwidthChart, ErrorRateChart, LatencyChart, RequestsChart } from "@/app/dashboard/deployments/[id]/charts";
+import { RecentRequests } from "@/app/dashboard/deployments/[id]/recent-requests";
 import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-form";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
 import { requirePageUser } from "@/lib/auth/current-user";
@@ -11,32 +15,50 @@ import { config } from "@/lib/config";
 import { recentDeploymentEvents } from "@/lib/deployments/events";
 import { deploymentOf, gatewayPath } from "@/lib/deployments/service";
 import { gateway } from "@/lib/gateway/pipeline";
+import { dashboardHref, parseDashboardParams } from "@/lib/metrics/dashboard-params";
+import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/metrics/format";
+import { breakdownDimensions, deploymentBreakdowns, deploymentSeries, recentRequests, timeRanges, type TimeRange } from "@/lib/metrics/queries";
 
 export const metadata: Metadata = { title: "Deployment" };
 export const dynamic = "force-dynamic";
 
-type Props = { params: Promise<{ id: string }> };
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 const circuitLabels = { closed: "Healthy", open: "Circuit open", "half-open": "Recovering" } as const;
+const valueLabels = { status: "Status", path: "Path", country: "Country", agent: "Family" } as const;
+const refreshIntervalMs: Record<TimeRange, number> = { "1h": 10_000, "24h": 30_000, "7d": 60_000, "30d": 60_000 };
 
-export default async function DeploymentPage({ params }: Props) {
+export default async function DeploymentPage({ params, searchParams }: Props) {
   const { id } = await params;
-  const user = await requirePageUser(`/dashboard/deployments/${id}`);
+  const base = `/dashboard/deployments/${id}`;
+  const user = await requirePageUser(base);
   const deployment = await deploymentOf(user.id, id);
   if (!deployment) notFound();
-  const [events, circuit] = await Promise.all([recentDeploymentEvents(id), gateway().breakers.stateOf(id)]);
-  const fallback = config().GATEWAY_RATE_LIMIT_DEPLOYMENT;
+  const view = parseDashboardParams(await searchParams);
+  const now = new Date();
+  const [events, circuit, { series, totals }, breakdowns, requests] = await Promise.all([
+    recentDeploymentEvents(id),
+    gateway().breakers.stateOf(id),
+    deploymentSeries(id, view.range, now),
+    deploymentBreakdowns(id, view.range, now),
+    recentRequests(id, view.range, view.filters, view.page, 25, now),
+  ]);
+  const { GATEWAY_RATE_LIMIT_DEPLOYMENT: fallback, REQUEST_LOG_RETENTION_DAYS: retentionDays } = config();
   const path = gatewayPath(deployment.userId, deployment.id);
+  const withDate = timeRanges[view.range].spanMs > timeRanges["24h"].spanMs;
 
   return (
     <>
       <TopBar email={user.email} />
-      <main className="page">
-        <p><Link href="/dashboard">← All deployments</Link></p>
+      <main className="page page-wide">
+        <p className="breadcrumb"><Link href="/dashboard">← All deployments</Link></p>
         <div className="page-header">
           <div>
             <h1>{deployment.name}</h1>
-            <p className="mono">{deployment.id}</p>
+            <div className="gateway-link">
+              <a href={path} target="_blank" rel="noreferrer">{deployment.gatewayUrl}</a>
+              <CopyButton path={path} />
+            </div>
           </div>
           <div className="header-actions">
             <span className={`badge badge-${deployment.status}`}>{deployment.status}</span>
@@ -45,13 +67,49 @@ export default async function DeploymentPage({ params }: Props) {
           </div>
         </div>
 
-        <section className="card section">
-          <h2>Gateway URL</h2>
-          <div className="gateway-link">
-            <a href={path} target="_blank" rel="noreferrer">{deployment.gatewayUrl}</a>
-            <CopyButton path={path} />
+        <div className="toolbar">
+          <nav className="segmented" aria-label="Time range">
+            {(Object.keys(timeRanges) as TimeRange[]).map((range) => (
+              <Link key={range} href={dashboardHref(base, view, { range })} aria-current={range === view.range ? "page" : undefined} title={`Last ${timeRanges[range].label}`}>
+                {range}
+              </Link>
+            ))}
+          </nav>
+          <AutoRefresh intervalMs={refreshIntervalMs[view.range]} />
+        </div>
+
+        <div className="stats" data-testid="stats">
+          <Stat label="Requests" value={formatCount(totals.requests)} testId="stat-requests" raw={totals.requests} />
+          <Stat label="Error rate" value={formatPercent(totals.errorRate)} testId="stat-error-rate" detail={`${formatCount(totals.status5xx)} 5xx`} tone={totals.errorRate && totals.errorRate >= 0.05 ? "bad" : undefined} />
+          <Stat label="p95 latency" value={formatMs(totals.p95)} testId="stat-p95" detail={`p50 ${formatMs(totals.p50)} · p99 ${formatMs(totals.p99)}`} />
+          <Stat label="Bandwidth" value={formatBytes(totals.bytesOut)} testId="stat-bandwidth" detail={`out · ${formatBytes(totals.bytesIn)} in`} />
+          <Stat label="Rate limited" value={formatCount(totals.rateLimited)} testId="stat-rate-limited" detail="answered 429 by the gateway" />
+        </div>
+
+        {totals.requests === 0 ? (
+          <section className="card empty" data-testid="charts-empty">
+            <h2>No requests in this range yet</h2>
+            <p>Charts fill in as requests reach this deployment through its gateway URL. Try a longer range, or send one now.</p>
+          </section>
+        ) : (
+          <div className="chart-grid">
+            <RequestsChart series={series} withDate={withDate} />
+            <LatencyChart series={series} withDate={withDate} />
+            <BandwidthChart series={series} withDate={withDate} />
+            <ErrorRateChart series={series} withDate={withDate} />
           </div>
-        </section>
+        )}
+
+        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
+
+        <div className="breakdown-grid">
+          {(Object.keys(breakdownDimensions) as (keyof typeof breakdownDimensions)[]).map((dimension) => (
+            <BreakdownTable key={dimension} dimension={dimension} title={breakdownDimensions[dimension]} valueLabel={valueLabels[dimension]} rows={breakdowns[dimension]} />
+          ))}
+        </div>
+        {view.range === "1h" && <p className="muted footnote">Breakdowns are counted per clock hour, so on this range they include the whole previous hour.</p>}
+
+        <RecentRequests base={base} params={view} page={requests} retentionDays={retentionDays} />
 
         <section className="card section">
           <h2>Settings</h2>
@@ -64,8 +122,6 @@ export default async function DeploymentPage({ params }: Props) {
             defaultRateLimit={`${fallback.limit}/${fallback.windowSeconds}s`}
           />
         </section>
-
-        <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <section className="card section">
           <h2>Events</h2>
@@ -84,7 +140,7 @@ export default async function DeploymentPage({ params }: Props) {
               <tbody>
                 {events.map((event) => (
                   <tr key={event.id}>
-                    <td className="mono">{event.at.toISOString().replace("T", " ").slice(0, 19)} UTC</td>
+                    <td className="mono">{formatTimestamp(event.at)} UTC</td>
                     <td>{event.kind === "breaker" ? "Circuit breaker" : "Status"}</td>
                     <td>{event.from} → {event.to}</td>
                     <td>{event.reason}</td>
@@ -96,5 +152,15 @@ export default async function DeploymentPage({ params }: Props) {
         </section>
       </main>
     </>
+  );
+}
+
+function Stat({ label, value, detail, testId, tone, raw }: { label: string; value: string; detail?: string; testId: string; tone?: "bad"; raw?: number }) {
+  return (
+    <div className="card stat" data-testid={testId} data-value={raw}>
+      <div className="stat-label">{label}</div>
+      <div className={`stat-value${tone ? ` text-${tone}` : ""}`}>{value}</div>
+      {detail && <div className="stat-detail">{detail}</div>}
+    </div>
   );
 }

@@ -1,0 +1,135 @@
+import { readFile } from "node:fs/promises";
+import { expect, test, type Page } from "@playwright/test";
+import pg from "pg";
+import { formatCount, formatMs, formatPercent } from "@/lib/metrics/format";
+import { percentileFromBuckets } from "@/lib/metrics/latency";
+
+const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
+const port = Number(process.env.E2E_PORT ?? 3210);
+
+function gatewayPath(): string {
+  const url = process.env.DEMO_GATEWAY_URL;
+  if (!url) throw new Error("DEMO_GATEWAY_URL is unset: run these tests with playwright.config.ts, whose webServer starts the demo.");
+  return new URL(url).pathname;
+}
+
+/** The demo's embedded database, through the port it serves PGlite on (playwright.config.ts's data dir). */
+async function demoDatabase(): Promise<pg.Client> {
+  const dbPort = (await readFile(`.data/e2e-${port}/pglite.port`, "utf8")).trim();
+  const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable` });
+  await client.connect();
+  return client;
+}
+
+async function signIn(page: Page): Promise<void> {
+  await page.goto("/signin?callbackUrl=%2Fdashboard");
+  await page.locator("#email").fill(demoUser.email);
+  await page.locator("#password").fill(demoUser.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
+}
+
+interface Figures {
+  logged: number;
+  requests: number;
+  status5xx: number;
+  histogram: number[];
+  notFound: number;
+}
+
+/** What the database holds for the deployment: the raw log and the rollups the page reads. */
+async function figures(client: pg.Client, deploymentId: string): Promise<Figures> {
+  const logged = await client.query(`select count(*)::int as n, count(*) filter (where status = 404)::int as "notFound" from "RequestLog" where "deploymentId" = $1`, [deploymentId]);
+  const rollups = await client.query(`select "requests", "status5xx", "latencyBuckets" from "RequestRollup" where "deploymentId" = $1`, [deploymentId]);
+  const histogram: number[] = [];
+  for (const row of rollups.rows) (row.latencyBuckets as number[]).forEach((count, index) => (histogram[index] = (histogram[index] ?? 0) + count));
+  return {
+    logged: logged.rows[0].n,
+    notFound: logged.rows[0].notFound,
+    requests: rollups.rows.reduce((sum, row) => sum + row.requests, 0),
+    status5xx: rollups.rows.reduce((sum, row) => sum + row.status5xx, 0),
+    histogram,
+  };
+}
+
+test("the deployment dashboard shows what the gateway recorded, filters recent requests, and fits desktop and phone", async ({ page }, testInfo) => {
+  const prefix = gatewayPath();
+  const deploymentId = prefix.split("/")[4];
+  const client = await demoDatabase();
+  try {
+    await signIn(page);
+    const before = await figures(client, deploymentId);
+
+    // Traffic through the gateway with the page's session: pages, an API read, and paths the demo app does not have.
+    const sent = { ok: 0, notFound: 0 };
+    for (let i = 0; i < 12; i++) {
+      expect((await page.request.get(`${prefix}${i % 3 === 0 ? "api/messages" : ""}`)).status()).toBe(200);
+      sent.ok++;
+    }
+    for (let i = 0; i < 4; i++) {
+      expect((await page.request.get(`${prefix}dashboard-test/missing-${i}`)).status()).toBe(404);
+      sent.notFound++;
+    }
+
+    // The recorder writes at least every second, and the rollups with the same batch.
+    await expect
+      .poll(async () => {
+        const now = await figures(client, deploymentId);
+        return [now.logged - before.logged >= sent.ok + sent.notFound, now.requests === now.logged];
+      }, { timeout: 15_000 })
+      .toEqual([true, true]);
+    const stored = await figures(client, deploymentId);
+
+    await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
+    await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+    await page.getByRole("navigation", { name: "Time range" }).getByRole("link", { name: "1h" }).click();
+    await expect(page).toHaveURL(/range=1h/);
+
+    // The demo started on an empty database moments ago, so the last hour holds every stored row.
+    await expect(page.getByTestId("stat-requests")).toHaveAttribute("data-value", String(stored.requests));
+    await expect(page.getByTestId("stat-requests").locator(".stat-value")).toHaveText(formatCount(stored.requests));
+    await expect(page.getByTestId("stat-error-rate").locator(".stat-value")).toHaveText(formatPercent(stored.status5xx / stored.requests));
+    await expect(page.getByTestId("stat-p95").locator(".stat-value")).toHaveText(formatMs(percentileFromBuckets(stored.histogram, 0.95)));
+    await expect(page.getByTestId("chart-requests")).toBeVisible();
+    await expect(page.getByTestId("breakdown-status").locator('tr[data-value="404"] td[data-requests]')).toHaveAttribute("data-requests", String(stored.notFound));
+    await expect(page.getByTestId("breakdown-path").locator('tr[data-value="/dashboard-test/missing-0"]')).toBeVisible();
+
+    // Filtering is a GET form: the filtered view has its own URL, and shows only what matches.
+    const recent = page.getByTestId("recent-requests");
+    await recent.getByLabel("Status code or class").fill("4xx");
+    await recent.getByLabel("Path prefix").fill("/dashboard-test/");
+    await recent.getByRole("button", { name: "Filter" }).click();
+    await expect(page).toHaveURL(/status=4xx/);
+    await expect(recent.locator("tbody tr")).toHaveCount(sent.notFound);
+    for (const cell of await recent.locator("tbody .cell-status").allTextContents()) expect(cell).toBe("404");
+
+    await recent.getByLabel("Method").selectOption("POST");
+    await recent.getByRole("button", { name: "Filter" }).click();
+    await expect(recent.getByRole("heading", { name: "No requests match these filters" })).toBeVisible();
+    await recent.getByRole("link", { name: "Clear" }).click();
+    await expect(recent.locator("tbody tr")).toHaveCount(Math.min(25, stored.logged));
+
+    // Nonsense in the URL falls back to the defaults instead of failing the page.
+    await page.goto(`${new URL(page.url()).pathname}?range=forever&status=abc&method=BREW&before=x`);
+    await expect(page.getByRole("navigation", { name: "Time range" }).getByRole("link", { name: "24h" })).toHaveAttribute("aria-current", "page");
+
+    await page.goto(`${new URL(page.url()).pathname}?range=1h`);
+    await expect(page.getByTestId("chart-latency").locator(".recharts-surface").first()).toBeVisible();
+    await page.screenshot({ path: testInfo.outputPath("dashboard-desktop.png"), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.getByTestId("stats")).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, "the phone layout scrolls sideways").toBe(0);
+    await page.screenshot({ path: testInfo.outputPath("dashboard-phone.png"), fullPage: true });
+    await page.goto("/dashboard");
+    await expect(page.locator('tr[data-deployment="demo-app"] [data-testid="overview-requests"]')).toHaveText(formatCount(stored.requests));
+    await page.screenshot({ path: testInfo.outputPath("overview-phone.png"), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.screenshot({ path: testInfo.outputPath("overview-desktop.png"), fullPage: true });
+    for (const name of ["dashboard-desktop", "dashboard-phone", "overview-desktop", "overview-phone"]) {
+      await testInfo.attach(name, { path: testInfo.outputPath(`${name}.png`), contentType: "image/png" });
+    }
+  } finally {
+    await client.end();
+  }
+});
