@@ -16,6 +16,7 @@ import { createClient } from "redis";
 import { request } from "undici";
 import { median, paced, saturate, summarise, type LoadSample, type PacedSample, type Target } from "@/bench/load";
 import { microBenchmarks, requestLogBatches, type MicroRow } from "@/bench/micro";
+import { idleStreamsMemory, serverProcessId, transferMemory } from "@/bench/memory";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
 import { applyMigrations } from "@/lib/database/migrations";
@@ -37,6 +38,8 @@ const rate = Number(process.env.BENCH_RATE ?? 400);
 const sseEvents = 200;
 const sseIntervalMs = 10;
 const roundTripRequests = 500;
+const idleStreams = 1_000;
+const transferBytes = 2 ** 30;
 const withProfile = process.argv.includes("--profile");
 
 const progress = (message: string) => console.error(`… ${message}`);
@@ -292,6 +295,15 @@ async function main(): Promise<void> {
     sse.push({ name: target.name, latencies: await sseCrossing(url, headers, sseEvents, sseIntervalMs) });
   }
 
+  progress(`memory: ${idleStreams} idle event streams, then ${transferBytes / 2 ** 30} GiB down and up through each gateway path`);
+  const memoryPid = await serverProcessId(memory.process.pid!);
+  const streamsMemory = await idleStreamsMemory(memoryPid, `${targets.gatewayMemory.url}sse?count=1000000&interval=600000`, headers, idleStreams);
+  const transfers = [
+    { name: targets.gatewayMemory.name, results: await transferMemory(memoryPid, targets.gatewayMemory.url, headers, transferBytes) },
+    { name: targets.gatewayRoute.name, results: await transferMemory(await serverProcessId(route.process.pid!), targets.gatewayRoute.url, headers, transferBytes) },
+  ];
+  const largestTransfer = Math.max(...transfers.flatMap(({ results }) => results.map((result) => result.addedMB)));
+
   output.push(
     `### HTTP: medians of ${rounds} runs of ${seconds} s after a ${warmupSeconds} s warm-up, GET answered with a 53-byte JSON body`,
     "",
@@ -343,7 +355,22 @@ async function main(): Promise<void> {
         check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
         check("SSE event through the fast path, p50", `${ms(ssePath(targets.gatewayFast.name))} ms`, "< 5 ms", ssePath(targets.gatewayFast.name) < 5),
         check("SSE event through the route handler, p50", `${ms(ssePath(targets.gatewayRoute.name))} ms`, "< 5 ms", ssePath(targets.gatewayRoute.name) < 5),
+        check(`${idleStreams} idle event streams through the fast path, added resident memory`, `${streamsMemory.addedMB.toFixed(0)} MB`, "< 150 MB", streamsMemory.addedMB < 150),
+        check("1 GiB download or upload through either path, largest rise in resident memory", `${largestTransfer.toFixed(0)} MB`, "< 64 MB", largestTransfer < 64),
       ],
+    ),
+    "",
+    `### Resident memory (the app's server process, /proc VmRSS; MB = 10^6 bytes)`,
+    "",
+    `${idleStreams} event streams held open through ${targets.gatewayMemory.name} with no events flowing: ` +
+      `${streamsMemory.idleMB.toFixed(0)} MB before, ${streamsMemory.withStreamsMB.toFixed(0)} MB with them open, ` +
+      `${((streamsMemory.addedMB * 1e6) / idleStreams / 1024).toFixed(1)} KiB per stream.`,
+    "",
+    table(
+      ["path", "transfer", "seconds", "MB/s", "resident before MB", "peak MB", "rise MB"],
+      transfers.flatMap(({ name, results }) =>
+        results.map((result) => [name, `${result.direction} ${result.bytes / 2 ** 30} GiB`, result.seconds.toFixed(1), (result.bytes / 1e6 / result.seconds).toFixed(0), result.idleMB.toFixed(0), result.peakMB.toFixed(0), result.addedMB.toFixed(0)]),
+      ),
     ),
     "",
     `### SSE: upstream write to client read, ${sseEvents} events ${sseIntervalMs} ms apart, no other load`,

@@ -2,7 +2,8 @@
  * The bench's two plain servers, each run in a process of its own so neither shares an event loop with
  * the load generator:
  *   upstream        answers every request with a small JSON body; `/sse?count=N&interval=MS` streams
- *                   N events, each carrying the monotonic clock (ns) at the moment it was written
+ *                   N events, each carrying the monotonic clock (ns) at the moment it was written;
+ *                   `/download?bytes=N` sends N bytes; `/upload` reads the body and answers its length
  *   proxy ORIGIN    node:http + undici in front of ORIGIN: the floor any Node gateway can reach
  * Prints `listening URL` once it serves.
  */
@@ -18,6 +19,8 @@ function streamEvents(request: IncomingMessage, response: ServerResponse): void 
   const count = Number(url.searchParams.get("count") ?? 100);
   const interval = Number(url.searchParams.get("interval") ?? 10);
   response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+  // A stream whose first event is far off still answers at once, as real event streams do.
+  response.flushHeaders();
   let sent = 0;
   const timer = setInterval(() => {
     // process.hrtime is CLOCK_MONOTONIC, shared by every process on the machine, so the client can subtract it.
@@ -30,9 +33,29 @@ function streamEvents(request: IncomingMessage, response: ServerResponse): void 
   response.once("close", () => clearInterval(timer));
 }
 
+const chunk = Buffer.alloc(64 * 1024, 7);
+
+async function download(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const total = Number(new URL(request.url ?? "/", "http://upstream").searchParams.get("bytes") ?? 0);
+  response.writeHead(200, { "content-type": "application/octet-stream", "content-length": total });
+  for (let sent = 0; sent < total && !response.destroyed; sent += chunk.length) {
+    if (!response.write(chunk.subarray(0, Math.min(chunk.length, total - sent)))) await new Promise((resolve) => response.once("drain", resolve));
+  }
+  response.end();
+}
+
+async function upload(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  let received = 0;
+  for await (const part of request) received += part.length;
+  response.writeHead(200, { "content-type": "text/plain" });
+  response.end(String(received));
+}
+
 function upstream() {
   return createServer((request, response) => {
     if (request.url?.startsWith("/sse")) return streamEvents(request, response);
+    if (request.url?.startsWith("/download")) return void download(request, response).catch(() => response.destroy());
+    if (request.url?.startsWith("/upload")) return void upload(request, response).catch(() => response.destroy());
     response.writeHead(200, { "content-type": "application/json", "content-length": payload.length });
     response.end(payload);
   });
@@ -44,7 +67,7 @@ const endToEnd = (headers: IncomingHttpHeaders) => Object.fromEntries(Object.ent
 
 function proxy(origin: string) {
   // The gateway's own pool bound (GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM's default), so both compete alike.
-  const dispatcher = new Agent({ connections: 128 });
+  const dispatcher = new Agent({ connections: 1024 });
   return createServer(async (request, response) => {
     try {
       const hasBody = request.headers["content-length"] !== undefined || request.headers["transfer-encoding"] !== undefined;

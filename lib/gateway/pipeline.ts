@@ -230,7 +230,7 @@ export class Gateway {
     progress.target = target;
     const identity = await this.authenticate(request);
     progress.userId = identity.userId;
-    const deployment = (progress.deployment = await this.authorize(identity, target));
+    const deployment = await this.authorize(identity, target, progress);
     const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
     const ticket = await this.breakers.admit(deployment.id, deployment.name);
     return { target, deployment, identity, ticket, rateLimitHeaders };
@@ -273,12 +273,14 @@ export class Gateway {
     return identity;
   }
 
-  private async authorize(identity: Identity, target: GatewayTarget): Promise<RoutableDeployment> {
+  private async authorize(identity: Identity, target: GatewayTarget, progress: Progress): Promise<RoutableDeployment> {
     if (identity.userId !== target.userId) {
       throw new ApiError(403, "forbidden", "Forbidden", "This gateway path belongs to another user.");
     }
     const deployment = await routableDeployment(target.deploymentId);
     if (!deployment || deployment.userId !== identity.userId) throw notFound();
+    // From here the request is the owner's and counts in the deployment's analytics, refused or not.
+    progress.deployment = deployment;
     if (deployment.status !== "running") {
       throw new ApiError(503, "deployment-not-running", "Deployment not running", `Deployment ${deployment.name} is ${deployment.status}.`, {
         "retry-after": "30",

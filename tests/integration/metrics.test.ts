@@ -63,6 +63,10 @@ test("refusals, limits, open circuits and upstream errors each leave one row wit
   assert.equal((await send(`${deployment.path}/`, { cookie: "" })).row.outcome, "refused");
   const unknown = await send(`/api/gateway/${owner.id}/nosuch/`);
   assert.deepEqual([unknown.row.status, unknown.row.outcome, unknown.row.deploymentId], [404, "refused", null]);
+  // Refused for its status, the owner's request still counts in the deployment's own analytics.
+  const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
+  const stoppedRow = (await send(`${stopped.path}/`)).row;
+  assert.deepEqual([stoppedRow.status, stoppedRow.outcome, stoppedRow.deploymentId], [503, "refused", stopped.id]);
 
   const limited = await newDeployment(owner, upstream.url);
   await patchDeployment(owner, limited.id, { rateLimit: "1/1m" });
