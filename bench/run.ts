@@ -2,7 +2,7 @@
  * `npm run bench` (after `npm run build`): the gateway against the floor of any Node gateway, on this
  * machine, in one run. Starts its own Redis, a fresh PostgreSQL database, a plain upstream, a bare
  * proxy and three apps; prints Markdown tables on stdout (progress on stderr), asserts nothing, and
- * removes everything it started. `-- --profile` adds a CPU profile of the fast path under load.
+ * removes everything it started. `-- --profile` adds CPU profiles of both gateway paths under load.
  * Environment: BENCH_POSTGRES_URL (default TEST_POSTGRES_URL, then the local server), BENCH_RATE
  * (the fixed rate of the latency runs, default 400 requests/s).
  */
@@ -194,14 +194,14 @@ async function measureHttp(targets: Target[]): Promise<HttpFigures[]> {
   });
 }
 
-async function profileFastPath(env: Record<string, string>, gatewayPath: string, headers: Record<string, string>): Promise<string> {
+async function profileGateway(label: string, env: Record<string, string>, gatewayPath: string, headers: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "gatehouse-bench-profile-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const app = await startApp(env, undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
-  const target: Target = { name: "gateway fast path (Redis), profiled", url: `${app.url}${gatewayPath}/`, headers };
-  progress("profile: warm-up");
+  const target: Target = { name: `${label}, profiled`, url: `${app.url}${gatewayPath}/`, headers };
+  progress(`profile of ${label}: warm-up`);
   await saturate(target, warmupSeconds, connections);
-  progress("profile: under load");
+  progress(`profile of ${label}: under load`);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const load = await saturate(target, seconds, connections);
   const toUs = Number(process.hrtime.bigint() / 1000n);
@@ -213,7 +213,7 @@ async function profileFastPath(env: Record<string, string>, gatewayPath: string,
   const { functions, owners, windowMs } = await selfTimes(server.file, fromUs, toUs, 15);
   const rows = (entries: typeof functions) => entries.map((entry) => [`\`${entry.label}\``, entry.ms.toFixed(0), percent(entry.share)]);
   return [
-    `### CPU profile: gateway fast path (Redis) under ${connections} connections (${perSecond(load.rps)} requests/s while profiled)`,
+    `### CPU profile: ${label} under ${connections} connections (${perSecond(load.rps)} requests/s while profiled)`,
     "",
     `Self time in the app's process over the ${(windowMs / 1000).toFixed(1)} s of load (node --cpu-prof, start-up and warm-up excluded).`,
     "",
@@ -406,7 +406,8 @@ async function main(): Promise<void> {
   if (withProfile) {
     finishing = true;
     for (const app of [fast, route, memory]) await app.stop();
-    output.push(await profileFastPath({ ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
+    output.push(await profileGateway(targets.gatewayFast.name, { ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
+    output.push(await profileGateway(targets.gatewayRoute.name, { ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" }, gatewayPath, headers), "");
   }
   output.push(`CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`);
   console.log(output.join("\n"));

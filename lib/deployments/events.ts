@@ -14,7 +14,3 @@ export function recordDeploymentEvent(event: DeploymentEventInput): void {
     .deploymentEvent.create({ data: event })
     .catch((error: Error) => console.warn(`[gatehouse] could not record a ${event.kind} event for ${event.deploymentId}: ${error.message}`));
 }
-
-export async function recentDeploymentEvents(deploymentId: string, take = 50) {
-  return db().deploymentEvent.findMany({ where: { deploymentId }, orderBy: { at: "desc" }, take });
-}

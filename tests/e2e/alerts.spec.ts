@@ -49,6 +49,7 @@ test("the owner creates an alert rule, stops the deployment, and sees the rule f
   await expect(page.locator(".badge-stopped").first()).toBeVisible();
   await reloadUntil(page, () => expect(page.locator('tr[data-rule="not_running"] [data-state]')).toHaveText("firing"));
   await expect(page.getByTestId("unread-count")).toHaveText("1");
+  await expect(page.getByTestId("events").locator("tr", { hasText: "Alert: Not running" })).toContainText("ok → firing");
   await page.screenshot({ path: testInfo.outputPath("alerts-firing-desktop.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: testInfo.outputPath("alerts-firing-phone.png"), fullPage: true });

@@ -12,7 +12,7 @@ import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-fo
 import { StatusToggle } from "@/app/dashboard/status-toggle";
 import { requirePageUser } from "@/lib/auth/current-user";
 import { config } from "@/lib/config";
-import { recentDeploymentEvents } from "@/lib/deployments/events";
+import { deploymentTimeline } from "@/lib/deployments/timeline";
 import { deploymentOf, gatewayPath } from "@/lib/deployments/service";
 import { gateway } from "@/lib/gateway/pipeline";
 import { dashboardHref, parseDashboardParams } from "@/lib/metrics/dashboard-params";
@@ -37,7 +37,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
   const view = parseDashboardParams(await searchParams);
   const now = new Date();
   const [events, circuit, { series, totals }, breakdowns, requests] = await Promise.all([
-    recentDeploymentEvents(id),
+    deploymentTimeline(id),
     gateway().breakers.stateOf(id),
     deploymentSeries(id, view.range, now),
     deploymentBreakdowns(id, view.range, now),
@@ -126,7 +126,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
         <section className="card section">
           <h2>Events</h2>
           {events.length === 0 ? (
-            <p className="muted">Nothing has happened to this deployment yet: status changes and circuit breaker transitions appear here.</p>
+            <p className="muted">Nothing has happened to this deployment yet: status changes, circuit breaker transitions and alerts appear here.</p>
           ) : (
             <table className="table" data-testid="events">
               <thead>
@@ -141,9 +141,9 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
                 {events.map((event) => (
                   <tr key={event.id}>
                     <td className="mono">{formatTimestamp(event.at)} UTC</td>
-                    <td>{event.kind === "breaker" ? "Circuit breaker" : "Status"}</td>
-                    <td>{event.from} → {event.to}</td>
-                    <td>{event.reason}</td>
+                    <td>{event.what}</td>
+                    <td>{event.change}</td>
+                    <td>{event.why}</td>
                   </tr>
                 ))}
               </tbody>
