@@ -44,8 +44,10 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
   } else if (answer.body instanceof Uint8Array) {
     response.end(answer.body);
   } else {
-    // Send the head now: an event stream's client must see it before the first event, which may be minutes away.
-    response.flushHeaders();
+    // A body of unknown length (an event stream, a chunked reply) may be minutes from its first byte, and
+    // its client must see the head now. A body of known length follows its head at once, and waiting
+    // lets Node send both in one write instead of two.
+    if (answer.headers["content-length"] === undefined) response.flushHeaders();
     // When the deployment fails mid-body, destroying the socket tells the client the body is incomplete.
     const delivered = answer.body instanceof MeteredBody ? await answer.body.pipeTo(response) : await pipeline(answer.body, response).then(() => true, () => false);
     if (!delivered) response.destroy();
