@@ -296,11 +296,18 @@ async function main(): Promise<void> {
   }
 
   progress(`memory: ${idleStreams} idle event streams, then ${transferBytes / 2 ** 30} GiB down and up through each gateway path`);
-  const memoryPid = await serverProcessId(memory.process.pid!);
-  const streamsMemory = await idleStreamsMemory(memoryPid, `${targets.gatewayMemory.url}sse?count=1000000&interval=600000`, headers, idleStreams);
+  // Fresh apps, warmed up a little: the ones just measured still carry the garbage of the HTTP runs,
+  // which a collection may free in the middle of a memory figure.
+  const freshFast = await launch({ ...lifted, REDIS_URL: "" });
+  const freshRoute = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" });
+  const freshFastUrl = `${freshFast.url}${gatewayPath}/`;
+  const freshRouteUrl = `${freshRoute.url}${gatewayPath}/`;
+  for (const url of [freshFastUrl, freshRouteUrl]) await saturate({ name: "memory warm-up", url, headers }, 2, 8);
+  const memoryPid = await serverProcessId(freshFast.process.pid!);
+  const streamsMemory = await idleStreamsMemory(memoryPid, `${freshFastUrl}sse?count=1000000&interval=600000`, headers, idleStreams);
   const transfers = [
-    { name: targets.gatewayMemory.name, results: await transferMemory(memoryPid, targets.gatewayMemory.url, headers, transferBytes) },
-    { name: targets.gatewayRoute.name, results: await transferMemory(await serverProcessId(route.process.pid!), targets.gatewayRoute.url, headers, transferBytes) },
+    { name: targets.gatewayMemory.name, results: await transferMemory(memoryPid, freshFastUrl, headers, transferBytes) },
+    { name: targets.gatewayRoute.name, results: await transferMemory(await serverProcessId(freshRoute.process.pid!), freshRouteUrl, headers, transferBytes) },
   ];
   const largestTransfer = Math.max(...transfers.flatMap(({ results }) => results.map((result) => result.addedMB)));
 
