@@ -28,13 +28,14 @@ async function main(): Promise<void> {
   const settings = config();
   const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir, SHUTDOWN_DEADLINE_MS: deadline } = settings;
   process.env.GATEHOUSE_SERVER = "1";
-  // Next would attach its own "upgrade" listener to the server of the first request it sees and race
-  // ours for every socket. Handing it a stand-in that never emits keeps one listener, which sends
-  // Next's own upgrades (dev reload) to Next explicitly below.
-  const app = next({ dev, dir: process.cwd(), hostname, port, httpServer: new EventEmitter() as Server });
+  // Next attaches its own "upgrade" listener to the server it is given, with its first request, and
+  // would race ours for every socket. It gets a stand-in instead: our listener below passes it only the
+  // upgrades that are Next's (dev reload), where its listener runs its router's upgrade handler.
+  // (`app.getUpgradeHandler()` is not that handler: it skips the router, and dev reload sockets hang.)
+  const nextUpgrades = new EventEmitter();
+  const app = next({ dev, dir: process.cwd(), hostname, port, httpServer: nextUpgrades as Server });
   await app.prepare();
   const handleNext = app.getRequestHandler();
-  const upgrade = app.getUpgradeHandler();
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (fastPath && request.url?.startsWith(gatewayPrefix)) {
@@ -60,7 +61,8 @@ async function main(): Promise<void> {
       });
       return;
     }
-    void upgrade(request, socket, head);
+    // Before Next's first request it has no listener yet, and nothing of Next's to upgrade to.
+    if (!nextUpgrades.emit("upgrade", request, socket, head)) socket.destroy();
   });
   const stopRetention = startRetentionJob(
     pool(),

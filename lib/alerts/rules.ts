@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { AlertKind, AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
-import { ApiError } from "@/lib/http/problem";
+import { namesInternalHost } from "@/lib/http/outbound";
+import { ApiError, ValidationError } from "@/lib/http/problem";
 import { parseInput } from "@/lib/http/validation";
 
 export const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
@@ -77,6 +79,10 @@ export async function createAlertRule(userId: string, deploymentId: string, inpu
   const rule = parseInput(ruleInputSchema, input);
   await requireOwnedDeployment(userId, deploymentId);
   const webhookUrl = rule.webhookUrl ?? null;
+  // Names are checked again as they resolve, at each delivery; an address that is plainly internal is refused now.
+  if (webhookUrl && !config().ALERTS_WEBHOOK_ALLOW_INTERNAL && namesInternalHost(new URL(webhookUrl).hostname)) {
+    throw new ValidationError([{ path: "webhookUrl", message: "must reach a public address, not a loopback, private or link-local one" }]);
+  }
   const webhookSecret = webhookUrl ? `whsec_${randomBytes(32).toString("base64url")}` : null;
   const row = await db().alertRule.create({
     data: {

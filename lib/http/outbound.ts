@@ -18,6 +18,13 @@ export function isInternalAddress(address: string): boolean {
   return family === 0 ? true : internal.check(address, family === 4 ? "ipv4" : "ipv6");
 }
 
+/** A URL's host that is an internal address itself, or `localhost`: refused without a lookup. */
+export function namesInternalHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  return isIP(host) !== 0 && isInternalAddress(host);
+}
+
 export class InternalAddressError extends Error {
   constructor(host: string) {
     super(`${host} resolves to an internal address; webhooks may only reach public addresses`);
@@ -46,8 +53,7 @@ export function outboundDispatcher(allowInternal: boolean): Agent {
   return new Agent({
     connect: (options, callback) => {
       // Node skips the lookup for a literal address, so those are checked here.
-      const host = options.hostname.replace(/^\[|\]$/g, "");
-      if (isIP(host) && isInternalAddress(host)) return callback(new InternalAddressError(host), null);
+      if (namesInternalHost(options.hostname)) return callback(new InternalAddressError(options.hostname), null);
       connectPublicly(options, callback);
     },
   });

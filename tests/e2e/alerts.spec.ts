@@ -1,14 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-
-const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto("/signin?callbackUrl=%2Fdashboard");
-  await page.locator("#email").fill(demoUser.email);
-  await page.locator("#password").fill(demoUser.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
-}
+import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
 
 /** Reloads until `check` passes: the rule is evaluated in the background, not in answer to the page. */
 async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {
@@ -19,10 +10,9 @@ async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void
 }
 
 test("the owner creates an alert rule, stops the deployment, and sees the rule fire with an unread notification", async ({ page }, testInfo) => {
-  await signIn(page);
+  await signInToDashboard(page);
   await expect(page.getByTestId("unread-count")).toHaveCount(0);
-  await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
-  await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+  await openDemoDeployment(page);
   await expect(page.getByTestId("alerts-panel")).toContainText("No alert rules yet");
 
   // A webhook rule shows its signing secret once; the not_running rule is the one this test trips.
@@ -33,6 +23,9 @@ test("the owner creates an alert rule, stops the deployment, and sees the rule f
   await page.getByRole("button", { name: "Add rule" }).click();
   await expect(page.locator(".alert-rule-form .alert-error")).toContainText("webhookUrl: must be an http(s) URL");
   await page.locator("#alert-webhook").fill("http://127.0.0.1:9/hook");
+  await page.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.locator(".alert-rule-form .alert-error")).toContainText("webhookUrl: must reach a public address");
+  await page.locator("#alert-webhook").fill("https://hooks.example.com/gatehouse");
   await page.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByTestId("webhook-secret")).toHaveText(/^whsec_/);
   await expect(page.locator('tr[data-rule="error_rate"]')).toContainText("above 50 % over 10 min");

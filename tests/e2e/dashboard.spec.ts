@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { formatCount, formatMs, formatPercent } from "@/lib/metrics/format";
 import { percentileFromBuckets } from "@/lib/metrics/latency";
+import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
 
-const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
 const port = Number(process.env.E2E_PORT ?? 3210);
 
 function gatewayPath(): string {
@@ -19,14 +19,6 @@ async function demoDatabase(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable` });
   await client.connect();
   return client;
-}
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto("/signin?callbackUrl=%2Fdashboard");
-  await page.locator("#email").fill(demoUser.email);
-  await page.locator("#password").fill(demoUser.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
 }
 
 interface Figures {
@@ -57,7 +49,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
   const deploymentId = prefix.split("/")[4];
   const client = await demoDatabase();
   try {
-    await signIn(page);
+    await signInToDashboard(page);
     const before = await figures(client, deploymentId);
 
     // Traffic through the gateway with the page's session: pages, an API read, and paths the demo app does not have.
@@ -80,8 +72,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
       .toEqual([true, true]);
     const stored = await figures(client, deploymentId);
 
-    await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
-    await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+    await openDemoDeployment(page);
     await page.getByRole("navigation", { name: "Time range" }).getByRole("link", { name: "1h" }).click();
     await expect(page).toHaveURL(/range=1h/);
 

@@ -1,19 +1,9 @@
-import { expect, test, type Page } from "@playwright/test";
-
-const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
-
-async function signIn(page: Page): Promise<void> {
-  await page.goto("/signin?callbackUrl=%2Fdashboard");
-  await page.locator("#email").fill(demoUser.email);
-  await page.locator("#password").fill(demoUser.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("heading", { name: "Deployments" })).toBeVisible();
-}
+import { expect, test } from "@playwright/test";
+import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
 
 test("the owner opens a deployment's page, sees its circuit, and sets its rate limit and CORS origins", async ({ page }, testInfo) => {
-  await signIn(page);
-  await page.locator('tr[data-deployment="demo-app"] .deployment-name a').click();
-  await expect(page.getByRole("heading", { name: "demo-app" })).toBeVisible();
+  await signInToDashboard(page);
+  await openDemoDeployment(page);
   await expect(page.locator("[data-circuit]")).toHaveText("Healthy");
 
   await page.locator("#rateLimit").fill("120/1m");

@@ -53,11 +53,12 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
 
 /**
  * Starts `server.ts` (the production build must exist) and waits until it serves, or until it exits.
- * `nodeFlags` go to the server's node process (tsx passes them on), for flags NODE_OPTIONS refuses, such as --cpu-prof.
+ * `nodeFlags` go to the server's node process (tsx passes them on), for flags NODE_OPTIONS refuses, such as --cpu-prof;
+ * `serverArgs` to server.ts itself (`--dev`).
  */
-export async function startApp(env: Record<string, string | undefined>, timeoutMs = 60_000, nodeFlags: string[] = []): Promise<RunningApp> {
+export async function startApp(env: Record<string, string | undefined>, timeoutMs = 60_000, nodeFlags: string[] = [], serverArgs: string[] = []): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(tsx, [...nodeFlags, "server.ts"], { cwd: root, env: appEnvironment({ PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(tsx, [...nodeFlags, "server.ts", ...serverArgs], { cwd: root, env: appEnvironment({ PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

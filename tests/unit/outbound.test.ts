@@ -4,13 +4,18 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import { fetch } from "undici";
-import { isInternalAddress, outboundDispatcher } from "@/lib/http/outbound";
+import { isInternalAddress, namesInternalHost, outboundDispatcher } from "@/lib/http/outbound";
 
 test("loopback, private, link-local and mapped addresses are internal; public ones are not", () => {
   for (const address of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "not-an-address"]) {
     assert.equal(isInternalAddress(address), true, address);
   }
   for (const address of ["8.8.8.8", "81.2.69.142", "2a00:1450:4001:81b::200e", "::ffff:8.8.8.8"]) assert.equal(isInternalAddress(address), false, address);
+});
+
+test("hosts that plainly name an internal address are recognised without a lookup", () => {
+  for (const host of ["localhost", "api.localhost", "127.0.0.1", "[::1]", "10.0.0.7"]) assert.equal(namesInternalHost(host), true, host);
+  for (const host of ["hooks.example.com", "8.8.8.8", "[2a00:1450:4001:81b::200e]"]) assert.equal(namesInternalHost(host), false, host);
 });
 
 test("the outbound dispatcher refuses internal addresses, by literal and by name, unless allowed", async () => {
