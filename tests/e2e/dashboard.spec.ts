@@ -53,7 +53,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
     const before = await figures(client, deploymentId);
 
     // Traffic through the gateway with the page's session: pages, an API read, and paths the demo app does not have.
-    const sent = { ok: 0, notFound: 0 };
+    const sent = { ok: 0, notFound: 0, unavailable: 0 };
     for (let i = 0; i < 12; i++) {
       expect((await page.request.get(`${prefix}${i % 3 === 0 ? "api/messages" : ""}`)).status()).toBe(200);
       sent.ok++;
@@ -62,15 +62,24 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
       expect((await page.request.get(`${prefix}dashboard-test/missing-${i}`)).status()).toBe(404);
       sent.notFound++;
     }
+    // Refused while stopped, the owner's requests are still the deployment's traffic: 503s the error rate must show.
+    const setStatus = (status: string) => page.request.patch(`/api/deployments/${deploymentId}`, { data: { status } });
+    expect((await setStatus("stopped")).status()).toBe(200);
+    for (let i = 0; i < 2; i++) {
+      expect((await page.request.get(prefix)).status()).toBe(503);
+      sent.unavailable++;
+    }
+    expect((await setStatus("running")).status()).toBe(200);
 
     // The recorder writes at least every second, and the rollups with the same batch.
     await expect
       .poll(async () => {
         const now = await figures(client, deploymentId);
-        return [now.logged - before.logged >= sent.ok + sent.notFound, now.requests === now.logged];
+        return [now.logged - before.logged >= sent.ok + sent.notFound + sent.unavailable, now.requests === now.logged];
       }, { timeout: 15_000 })
       .toEqual([true, true]);
     const stored = await figures(client, deploymentId);
+    expect(stored.status5xx).toBeGreaterThanOrEqual(sent.unavailable);
 
     await openDemoDeployment(page);
     await page.getByRole("navigation", { name: "Time range" }).getByRole("link", { name: "1h" }).click();
