@@ -16,6 +16,7 @@ import { createClient } from "redis";
 import { request } from "undici";
 import { median, paced, saturate, summarise, type LoadSample, type PacedSample, type Target } from "@/bench/load";
 import { microBenchmarks, requestLogBatches, type MicroRow } from "@/bench/micro";
+import { cpuDuring } from "@/bench/cpu";
 import { idleStreamsMemory, serverProcessId, transferMemory } from "@/bench/memory";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
@@ -24,7 +25,7 @@ import { db } from "@/lib/db";
 import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { prepareEnvironment } from "@/lib/startup";
 import { createUser } from "@/lib/users/accounts";
-import { startApp, testMetricsToken, testSecret, type RunningApp } from "@/tests/support/app";
+import { freePort, startApp, testMetricsToken, testSecret, type RunningApp } from "@/tests/support/app";
 import { DisposableRedis } from "@/tests/support/redis-server";
 import { signIn } from "@/tests/support/session";
 
@@ -71,7 +72,7 @@ async function freshDatabase(): Promise<string> {
 }
 
 /** One of bench/servers.ts's roles, in a process of its own. */
-async function startServer(args: string[]): Promise<string> {
+async function startServer(args: string[]): Promise<{ url: string; pid: number }> {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/servers.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
   cleanups.push(async () => {
     if (child.exitCode !== null) return;
@@ -84,10 +85,42 @@ async function startServer(args: string[]): Promise<string> {
     child.stdout.on("data", (chunk) => {
       output += chunk;
       const listening = /listening (\S+)/.exec(output);
-      if (listening) resolve(listening[1]);
+      if (listening) resolve({ url: listening[1], pid: child.pid! });
     });
     child.once("exit", (code) => reject(new Error(`bench/servers.ts ${args.join(" ")} exited with ${code}`)));
   });
+}
+
+/**
+ * bench/next-floor, built and started with `next start`: a Next app holding only a trivial route and a
+ * route that does nothing but proxy with undici, the most any gateway written as a route handler can reach.
+ */
+async function startNextFloor(upstream: string): Promise<{ url: string; pid: number }> {
+  const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
+  const build = spawn(process.execPath, [next, "build", "bench/next-floor"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const [code] = await once(build, "exit");
+  if (code !== 0) throw new Error(`next build bench/next-floor exited with ${code}`);
+  const port = await freePort();
+  const child = spawn(process.execPath, [next, "start", "bench/next-floor", "--port", String(port), "--hostname", "127.0.0.1"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_FLOOR_UPSTREAM: upstream },
+  });
+  cleanups.push(async () => {
+    if (child.exitCode !== null) return;
+    child.kill("SIGTERM");
+    await once(child, "exit");
+  });
+  child.once("exit", (code, signal) => finishing || console.error(`The Next floor app exited during the bench (${signal ?? code})`));
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      if (/Ready/.test(output)) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`next start bench/next-floor exited with ${code}: ${output}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, pid: await serverProcessId(child.pid!) };
 }
 
 async function launch(env: Record<string, string>): Promise<RunningApp> {
@@ -164,19 +197,28 @@ interface HttpFigures {
   target: Target;
   saturated: LoadSample;
   fixed: PacedSample;
+  /** Median CPU µs per answered request in the saturated runs, by process. */
+  cpuPerRequest: Record<string, number>;
 }
 
-/** Every target once per round, rounds interleaved, so drift on a shared machine spreads over all rows. */
-async function measureHttp(targets: Target[]): Promise<HttpFigures[]> {
+/**
+ * Every target once per round, rounds interleaved, so drift on a shared machine spreads over all rows.
+ * `processes` names each target's server process and the processes all of them may use (the upstream,
+ * Redis), whose CPU time is read around every saturated run.
+ */
+async function measureHttp(targets: Target[], servers: Map<Target, number>, shared: Record<string, number>): Promise<HttpFigures[]> {
   for (const target of targets) {
     progress(`warm-up: ${target.name}`);
     await saturate(target, warmupSeconds, connections);
   }
-  const runs = new Map(targets.map((target) => [target, { saturated: [] as LoadSample[], fixed: [] as PacedSample[] }]));
+  const runs = new Map(targets.map((target) => [target, { saturated: [] as LoadSample[], fixed: [] as PacedSample[], cpu: [] as Record<string, number>[] }]));
   for (let round = 1; round <= rounds; round++) {
     for (const target of targets) {
       progress(`round ${round}/${rounds}: ${target.name}`);
-      runs.get(target)!.saturated.push(await saturate(target, seconds, connections));
+      const { result, ms: cpu } = await cpuDuring({ server: servers.get(target)!, ...shared }, () => saturate(target, seconds, connections));
+      const answered = result.rps * seconds;
+      runs.get(target)!.saturated.push(result);
+      runs.get(target)!.cpu.push(Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, (ms * 1000) / answered])));
       await sleep(500);
       runs.get(target)!.fixed.push(await paced(target, rate, seconds, connections));
       await sleep(500);
@@ -189,8 +231,9 @@ async function measureHttp(targets: Target[]): Promise<HttpFigures[]> {
     failures: samples.reduce((sum, s) => sum + s.failures, 0),
   });
   return targets.map((target) => {
-    const { saturated, fixed } = runs.get(target)!;
-    return { target, saturated: middle(saturated), fixed: { ...middle(fixed), maxLagMs: Math.max(...fixed.map((s) => s.maxLagMs)) } };
+    const { saturated, fixed, cpu } = runs.get(target)!;
+    const cpuPerRequest = Object.fromEntries(Object.keys(cpu[0]).map((name) => [name, median(cpu.map((run) => run[name]))]));
+    return { target, saturated: middle(saturated), fixed: { ...middle(fixed), maxLagMs: Math.max(...fixed.map((s) => s.maxLagMs)) }, cpuPerRequest };
   });
 }
 
@@ -239,8 +282,10 @@ async function main(): Promise<void> {
   Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
   await prepareEnvironment();
   cleanups.push(() => db().$disconnect());
-  const upstream = await startServer(["upstream"]);
-  const proxy = await startServer(["proxy", upstream]);
+  const { url: upstream, pid: upstreamPid } = await startServer(["upstream"]);
+  const { url: proxy, pid: proxyPid } = await startServer(["proxy", upstream]);
+  progress("building and starting the Next floor app (bench/next-floor)");
+  const { url: floor, pid: floorPid } = await startNextFloor(upstream);
 
   const email = "bench@example.test";
   const password = "bench password 0123456789";
@@ -259,6 +304,8 @@ async function main(): Promise<void> {
   const targets = {
     direct: { name: "direct upstream", url: `${upstream}/`, headers },
     proxy: { name: "bare proxy (node:http + undici)", url: `${proxy}/`, headers },
+    floorTrivial: { name: "trivial route handler, bare Next app (next start)", url: `${floor}/trivial`, headers },
+    floorProxy: { name: "bare proxy route handler (undici only), bare Next app", url: `${floor}/proxy/`, headers },
     trivialRoute: { name: "trivial Next route handler (/api/health/live)", url: `${route.url}/api/health/live`, headers },
     gatewayRoute: { name: "gateway, Next route handler (Redis)", url: `${route.url}${gatewayPath}/`, headers },
     gatewayFast: { name: "gateway, fast path (Redis)", url: `${fast.url}${gatewayPath}/`, headers },
@@ -276,7 +323,19 @@ async function main(): Promise<void> {
     { name: targets.gatewayRoute.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayRoute) },
   ];
 
-  const http = await measureHttp(Object.values(targets));
+  const fastPid = await serverProcessId(fast.process.pid!);
+  const routePid = await serverProcessId(route.process.pid!);
+  const servers = new Map<Target, number>([
+    [targets.direct, upstreamPid],
+    [targets.proxy, proxyPid],
+    [targets.floorTrivial, floorPid],
+    [targets.floorProxy, floorPid],
+    [targets.trivialRoute, routePid],
+    [targets.gatewayRoute, routePid],
+    [targets.gatewayFast, fastPid],
+    [targets.gatewayMemory, await serverProcessId(memory.process.pid!)],
+  ]);
+  const http = await measureHttp(Object.values(targets), servers, { upstream: upstreamPid, "redis-server": redis.pid! });
   const figures = (target: Target) => http.find((row) => row.target === target)!;
   const direct = figures(targets.direct).fixed.p50;
   const backlogs = await Promise.all(
@@ -336,6 +395,19 @@ async function main(): Promise<void> {
   );
 
   output.push(
+    "CPU time per answered request in the saturated runs (µs; medians over the rounds; /proc utime + stime, in 10 ms ticks). " +
+      "The machine's two cores are shared by all of these: what one process uses, the others cannot. " +
+      "The direct row's server is the upstream itself. PostgreSQL (the request log) is not counted.",
+    "",
+    table(
+      ["target", "server process", "upstream", "redis-server", "load generator", "sum"],
+      http.map(({ target, cpuPerRequest: cpu }) => {
+        const server = target === targets.direct ? 0 : cpu.server;
+        const sum = server + cpu.upstream + cpu["redis-server"] + cpu["load generator"];
+        return [target.name, target === targets.direct ? "–" : cpu.server.toFixed(0), cpu.upstream.toFixed(0), cpu["redis-server"].toFixed(0), cpu["load generator"].toFixed(0), sum.toFixed(0)];
+      }),
+    ),
+    "",
     "Request log right after the HTTP runs (each app's own metrics): rows still waiting to be written, and rows dropped.",
     "",
     table(["app", "rows waiting", "rows dropped"], backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)])),
@@ -345,9 +417,10 @@ async function main(): Promise<void> {
   const fastRatio = figures(targets.gatewayFast).saturated.rps / figures(targets.proxy).saturated.rps;
   const memoryRatio = figures(targets.gatewayMemory).saturated.rps / figures(targets.proxy).saturated.rps;
   const routeRatio = figures(targets.gatewayRoute).saturated.rps / figures(targets.trivialRoute).saturated.rps;
+  const floorRatio = figures(targets.floorProxy).saturated.rps / figures(targets.floorTrivial).saturated.rps;
   const added = (target: Target, over: Target) => figures(target).fixed.p50 - figures(over).fixed.p50;
   const ssePath = (name: string) => summarise([...sse.find((row) => row.name === name)!.latencies]).p50;
-  const check = (label: string, figure: string, goal: string, met: boolean) => [label, figure, goal, met ? "yes" : "no"];
+  const check = (label: string, figure: string, goal: string, met?: boolean) => [label, figure, goal, met === undefined ? "–" : met ? "yes" : "no"];
   output.push(
     "### Targets",
     "",
@@ -360,6 +433,8 @@ async function main(): Promise<void> {
         check(`gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.proxy))} ms`, "< 1 ms", added(targets.gatewayFast, targets.proxy) < 1),
         check(`gateway fast path (in-memory), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayMemory, targets.direct))} ms`, "< 1 ms", added(targets.gatewayMemory, targets.direct) < 1),
         check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
+        check("ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app", percent(floorRatio), "reference", undefined),
+        check("gateway route handler ÷ trivial route handler, as a share of that ceiling", percent(routeRatio / floorRatio), "reference", undefined),
         check("SSE event through the fast path, p50", `${ms(ssePath(targets.gatewayFast.name))} ms`, "< 5 ms", ssePath(targets.gatewayFast.name) < 5),
         check("SSE event through the route handler, p50", `${ms(ssePath(targets.gatewayRoute.name))} ms`, "< 5 ms", ssePath(targets.gatewayRoute.name) < 5),
         check(`${idleStreams} idle event streams through the fast path, added resident memory`, `${streamsMemory.addedMB.toFixed(0)} MB`, "< 150 MB", streamsMemory.addedMB < 150),

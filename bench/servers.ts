@@ -79,7 +79,9 @@ function proxy(origin: string) {
         body: hasBody ? request : undefined,
       });
       response.writeHead(answer.statusCode, endToEnd(answer.headers));
-      response.flushHeaders();
+      // As the gateway does: a body of unknown length (an event stream) gets its head at once; a body
+      // of known length follows its head in the same write.
+      if (answer.headers["content-length"] === undefined) response.flushHeaders();
       await pipeline(answer.body, response);
     } catch {
       response.destroy();

@@ -20,20 +20,6 @@ function headersOf(request: Request): IncomingHttpHeaders {
   return headers;
 }
 
-/**
- * Next writes a route handler's head only with the first body chunk; an event stream whose first event
- * is minutes away would leave its client waiting for headers. An empty first chunk sends the head now.
- */
-async function* headFirst(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
-  try {
-    yield new Uint8Array(0);
-    yield* body;
-  } finally {
-    // Cancelled before the body's own iteration began (the client left): it still has to be released and recorded.
-    if (body instanceof MeteredBody) body.discard();
-  }
-}
-
 function toResponse(answer: GatewayResponse): Response {
   const headers = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) {
@@ -41,10 +27,7 @@ function toResponse(answer: GatewayResponse): Response {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, String(value));
   }
-  const body =
-    answer.body instanceof Uint8Array || answer.body === null
-      ? answer.body
-      : (ReadableStream as unknown as { from(source: AsyncIterable<Uint8Array>): ReadableStream<Uint8Array> }).from(headFirst(answer.body));
+  const body = answer.body instanceof MeteredBody ? answer.body.toWebStream(answer.headers["content-length"] === undefined) : answer.body;
   return new Response(body as BodyInit | null, { status: answer.status, headers });
 }
 

@@ -1,6 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { TLSSocket } from "node:tls";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 import { gateway } from "@/lib/gateway/pipeline";
@@ -49,8 +48,7 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
     // lets Node send both in one write instead of two.
     if (answer.headers["content-length"] === undefined) response.flushHeaders();
     // When the deployment fails mid-body, destroying the socket tells the client the body is incomplete.
-    const delivered = answer.body instanceof MeteredBody ? await answer.body.pipeTo(response) : await pipeline(answer.body, response).then(() => true, () => false);
-    if (!delivered) response.destroy();
+    if (!(await answer.body.pipeTo(response))) response.destroy();
   }
 }
 

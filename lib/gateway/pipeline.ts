@@ -71,6 +71,11 @@ interface Progress {
   refusal?: string;
 }
 
+/** An answer the gateway wrote itself: a refusal, a redirect, a preflight. */
+type WrittenAnswer = Omit<GatewayResponse, "body"> & { body: Uint8Array | null };
+/** An answer before its body is metered: the deployment's raw stream, or one the gateway wrote. */
+type Answer = Omit<GatewayResponse, "body"> & { body: Readable | Uint8Array | null };
+
 const maxLoggedPath = 512;
 
 /** Counts bytes as they pass, and reports once when the stream ends, fails or is abandoned. */
@@ -108,7 +113,7 @@ export class Gateway {
     const progress = this.start(request);
     let bytesIn = 0;
     const body = request.body && counted(request.body, (bytes) => (bytesIn = bytes));
-    let response: GatewayResponse;
+    let response: Answer;
     try {
       response = await this.pass({ ...request, body }, progress);
     } catch (error) {
@@ -124,7 +129,7 @@ export class Gateway {
   }
 
   /** Records the request once its answer has been sent in full, or has failed, or was abandoned. */
-  private recorded(request: GatewayRequest, progress: Progress, response: GatewayResponse, bytesIn: () => number): GatewayResponse {
+  private recorded(request: GatewayRequest, progress: Progress, response: Answer, bytesIn: () => number): GatewayResponse {
     const record = (bytesOut: number, bodyFailed: boolean) => {
       const proxied = progress.ttfbMs !== undefined;
       const outcome = request.signal.aborted
@@ -154,11 +159,12 @@ export class Gateway {
         userAgentFamily: userAgentFamily(request.headers["user-agent"]),
       });
     };
-    if (response.body === null || response.body instanceof Uint8Array) {
-      record(response.body?.length ?? 0, false);
-      return response;
+    const { body } = response;
+    if (body === null || body instanceof Uint8Array) {
+      record(body?.length ?? 0, false);
+      return { ...response, body };
     }
-    return { ...response, body: new MeteredBody(response.body as Readable, record) };
+    return { ...response, body: new MeteredBody(body, record) };
   }
 
   /**
@@ -191,7 +197,7 @@ export class Gateway {
     };
   }
 
-  private async pass(request: GatewayRequest, progress: Progress): Promise<GatewayResponse> {
+  private async pass(request: GatewayRequest, progress: Progress): Promise<Answer> {
     const { requestId, client } = progress;
     const secure = client.proto === "https";
 
@@ -289,7 +295,7 @@ export class Gateway {
     return deployment;
   }
 
-  private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<GatewayResponse> {
+  private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<WrittenAnswer> {
     const deployment = await routableDeployment(target.deploymentId);
     const headers = preflightHeaders(request.headers.origin, deployment);
     if (!headers) {
@@ -306,11 +312,11 @@ export class Gateway {
     return corsHeaders(origin, progress.deployment ?? (await routableDeployment(progress.target.deploymentId).catch(() => null)));
   }
 
-  private redirect(location: string, status: number, requestId: string, secure: boolean): GatewayResponse {
+  private redirect(location: string, status: number, requestId: string, secure: boolean): WrittenAnswer {
     return { status, headers: { location, ...securityHeaders(requestId, secure) }, body: null };
   }
 
-  private problem(error: unknown, requestId: string, secure: boolean, cors: OutgoingHttpHeaders): GatewayResponse {
+  private problem(error: unknown, requestId: string, secure: boolean, cors: OutgoingHttpHeaders): WrittenAnswer {
     if (error instanceof ClientAbortedError) return { status: 499, headers: {}, body: null };
     if (!(error instanceof ApiError)) console.error(`[gatehouse] gateway request ${requestId} failed`, error);
     const problem = error instanceof ApiError ? error : internalError();

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
+import type { MeteredBody } from "@/lib/gateway/metered-body";
 
 /**
  * The gateway's own description of a request, independent of Next.js, so that a route handler and a
@@ -36,6 +37,6 @@ export interface GatewayUpgrade {
 export interface GatewayResponse {
   status: number;
   headers: OutgoingHttpHeaders;
-  /** A stream from the deployment, or a small body the gateway wrote itself. */
-  body: AsyncIterable<Uint8Array> | Uint8Array | null;
+  /** The deployment's body, counted as it passes, or a small body the gateway wrote itself. */
+  body: MeteredBody | Uint8Array | null;
 }

@@ -8,6 +8,11 @@ export class DisposableRedis {
   private child?: ChildProcess;
   readonly port: Promise<number> = freePort();
 
+  /** The server's process id, once started. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   async url(): Promise<string> {
     return `redis://127.0.0.1:${await this.port}`;
   }

@@ -1,0 +1,13 @@
+/**
+ * The floor of any gateway built as a Next route handler: a Next app with nothing in it but a trivial
+ * route and a route that only proxies with undici (no authentication, limits or logging). The bench
+ * builds and starts it beside Gatehouse, so "gateway route ÷ trivial route" can be read against
+ * "bare proxy route ÷ trivial route" measured the same way.
+ */
+const nextConfig = {
+  poweredByHeader: false,
+  compress: false,
+  skipTrailingSlashRedirect: true,
+};
+
+export default nextConfig;
