@@ -15,6 +15,20 @@ export interface RoutableDeployment {
   rate: RateRule | null;
 }
 
+/** The columns routing reads; the deployments service selects these and its own. */
+export const routingFields = {
+  id: true,
+  userId: true,
+  name: true,
+  target: true,
+  status: true,
+  corsOrigins: true,
+  rateLimit: true,
+  rateLimitWindowSeconds: true,
+  rateLimitAlgorithm: true,
+  rateLimitBurst: true,
+} as const;
+
 interface Entry {
   value: Promise<RoutableDeployment | null>;
   expires: number;
@@ -29,18 +43,7 @@ const maxEntries = 10_000;
 async function load(id: string): Promise<RoutableDeployment | null> {
   const row = await db().deployment.findUnique({
     where: { id },
-    select: {
-      id: true,
-      userId: true,
-      name: true,
-      target: true,
-      status: true,
-      corsOrigins: true,
-      rateLimit: true,
-      rateLimitWindowSeconds: true,
-      rateLimitAlgorithm: true,
-      rateLimitBurst: true,
-    },
+    select: routingFields,
   });
   if (!row) return null;
   const { rateLimit, rateLimitWindowSeconds, rateLimitAlgorithm, rateLimitBurst, ...rest } = row;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
-import { invalidateDeployment } from "@/lib/deployments/cache";
+import { invalidateDeployment, routingFields } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
 import {
   corsOriginSchema,
@@ -33,20 +33,7 @@ export interface DeploymentView {
   updatedAt: string;
 }
 
-const select = {
-  id: true,
-  userId: true,
-  name: true,
-  target: true,
-  status: true,
-  corsOrigins: true,
-  rateLimit: true,
-  rateLimitWindowSeconds: true,
-  rateLimitAlgorithm: true,
-  rateLimitBurst: true,
-  createdAt: true,
-  updatedAt: true,
-} as const;
+const select = { ...routingFields, createdAt: true, updatedAt: true } as const;
 type Row = Prisma.DeploymentGetPayload<{ select: typeof select }>;
 
 export function gatewayPath(userId: string, deploymentId: string): string {
