@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex, Readable } from "node:stream";
 import { Agent, type Dispatcher, errors } from "undici";
 import type { Config } from "@/lib/config";
+import type { ClientSignal } from "@/lib/gateway/types";
 import { ApiError } from "@/lib/http/problem";
 
 export interface UpstreamUpgrade {
@@ -29,7 +30,7 @@ const gatewayTimeout = (detail: string) => new ApiError(504, "upstream-timeout",
 
 const refusedCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 
-function failureOf(error: unknown, signal: AbortSignal): Error {
+function failureOf(error: unknown, signal: ClientSignal): Error {
   if (signal.aborted) return new ClientAbortedError();
   if (error instanceof errors.ConnectTimeoutError) return gatewayTimeout("The deployment did not accept a connection in time.");
   if (error instanceof errors.HeadersTimeoutError) return gatewayTimeout("The deployment did not start its response in time.");
@@ -60,7 +61,7 @@ export class Forwarder {
     method: string,
     headers: Record<string, string | string[]>,
     body: AsyncIterable<Uint8Array> | null,
-    signal: AbortSignal,
+    signal: ClientSignal,
   ): Promise<UpstreamResponse> {
     try {
       // The path travels apart from the origin and so stays byte for byte: a URL object would re-encode it.
@@ -80,7 +81,7 @@ export class Forwarder {
   }
 
   /** Opens a WebSocket (or other upgrade) with the deployment; anything but a 101 is a 502. */
-  async upgrade(origin: string, pathAndQuery: string, headers: Record<string, string | string[]>, protocol: string, signal: AbortSignal): Promise<UpstreamUpgrade> {
+  async upgrade(origin: string, pathAndQuery: string, headers: Record<string, string | string[]>, protocol: string, signal: ClientSignal): Promise<UpstreamUpgrade> {
     try {
       // An Agent needs the origin beside the path; the upgrade options' type only lists the path.
       const options = { origin, path: pathAndQuery, method: "GET", headers, protocol, signal } as Dispatcher.UpgradeOptions;

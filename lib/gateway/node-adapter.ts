@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
@@ -5,7 +6,21 @@ import { MeteredBody } from "@/lib/gateway/metered-body";
 import { gateway } from "@/lib/gateway/pipeline";
 import type { GatewayRequest } from "@/lib/gateway/types";
 
-function gatewayRequest(request: IncomingMessage, signal: AbortSignal, hasBody: boolean): GatewayRequest {
+/**
+ * The client went away. Node 20 builds an AbortController slowly (a few percent of a proxied request
+ * in the profile); undici takes any emitter of `abort` with an `aborted` flag as a signal.
+ */
+class ClientDeparture extends EventEmitter {
+  aborted = false;
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.emit("abort");
+  }
+}
+
+function gatewayRequest(request: IncomingMessage, signal: ClientDeparture, hasBody: boolean): GatewayRequest {
   const raw = request.url ?? "/";
   const queryStart = raw.indexOf("?");
   return {
@@ -26,13 +41,13 @@ function gatewayRequest(request: IncomingMessage, signal: AbortSignal, hasBody: 
  * the client sent it, the real socket address, and bodies piped without conversion.
  */
 export async function handleGatewayNode(request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const aborted = new AbortController();
+  const departure = new ClientDeparture();
   // `close` on the response before it finished means the client went away mid-request.
-  response.once("close", () => response.writableFinished || aborted.abort());
+  response.once("close", () => response.writableFinished || departure.abort());
   const hasBody = request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
 
-  const answer = await gateway().handle(gatewayRequest(request, aborted.signal, hasBody));
-  if (aborted.signal.aborted) {
+  const answer = await gateway().handle(gatewayRequest(request, departure, hasBody));
+  if (departure.aborted) {
     if (answer.body instanceof MeteredBody) answer.body.discard();
     response.destroy();
     return;
@@ -66,10 +81,10 @@ function head(status: number, headers: OutgoingHttpHeaders): string {
  * to the deployment's. Frames pass as bytes, so close codes and binary messages arrive untouched.
  */
 export async function handleGatewayUpgrade(request: IncomingMessage, socket: Duplex, firstBytes: Buffer): Promise<void> {
-  const aborted = new AbortController();
-  socket.once("close", () => aborted.abort());
+  const departure = new ClientDeparture();
+  socket.once("close", () => departure.abort());
   socket.on("error", () => socket.destroy());
-  const answer = await gateway().upgrade(gatewayRequest(request, aborted.signal, false));
+  const answer = await gateway().upgrade(gatewayRequest(request, departure, false));
 
   if (!("socket" in answer)) {
     const body = answer.body instanceof Uint8Array ? answer.body : undefined;
@@ -77,7 +92,7 @@ export async function handleGatewayUpgrade(request: IncomingMessage, socket: Dup
     return;
   }
   const upstream = answer.socket;
-  if (aborted.signal.aborted) {
+  if (departure.aborted) {
     upstream.destroy();
     return;
   }

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
+import type { EventEmitter } from "node:events";
 import type { Duplex } from "node:stream";
 import type { MeteredBody } from "@/lib/gateway/metered-body";
 
@@ -25,8 +26,14 @@ export interface GatewayRequest {
    */
   canRelayContentEncoding: boolean;
   /** Aborts when the client goes away. */
-  signal: AbortSignal;
+  signal: ClientSignal;
 }
+
+/**
+ * What the pipeline and undici need of an abort signal: `aborted`, and an `abort` event. A route
+ * handler's Request brings an AbortSignal; the node server makes a ClientDeparture, far cheaper to build.
+ */
+export type ClientSignal = { readonly aborted: boolean } & (AbortSignal | EventEmitter);
 
 /** A switched protocol: the client gets `headers` with a 101, then its socket is joined to `socket`. */
 export interface GatewayUpgrade {
