@@ -55,16 +55,17 @@ export class RateLimiter {
   /** Passes, returning the RateLimit headers for the answer, or throws a 429 (or 503 when failing closed). */
   async check(userId: string, deployment: RoutableDeployment): Promise<OutgoingHttpHeaders> {
     const deploymentRule = deployment.rate ?? this.deploymentRule;
-    let results: [LimitResult, LimitResult];
-    try {
-      results = await withDeadline(
-        Promise.all([this.limiter(this.userRule).limit(`user:${userId}`), this.limiter(deploymentRule).limit(`deployment:${deployment.id}`)]),
-        this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS,
-      );
-    } catch (error) {
-      return this.onLimiterFailure(error);
+    let user = this.limiter(this.userRule).limit(`user:${userId}`);
+    let perDeployment = this.limiter(deploymentRule).limit(`deployment:${deployment.id}`);
+    // In-memory limiters answer at once and cannot fail; Redis may be slow or gone, so its answers get
+    // a deadline and the configured failure policy.
+    if (user instanceof Promise || perDeployment instanceof Promise) {
+      try {
+        [user, perDeployment] = await withDeadline(Promise.all([user, perDeployment]), this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS);
+      } catch (error) {
+        return this.onLimiterFailure(error);
+      }
     }
-    const [user, perDeployment] = results;
     const policies = [
       { name: "user", rule: this.userRule, result: user },
       { name: "deployment", rule: deploymentRule, result: perDeployment },
