@@ -71,24 +71,33 @@ async function freshDatabase(): Promise<string> {
   return url.toString();
 }
 
-/** One of bench/servers.ts's roles, in a process of its own. */
-async function startServer(args: string[]): Promise<{ url: string; pid: number }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/servers.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+/**
+ * A helper process for the bench's whole run: stopped at clean-up, reported if it dies before, and
+ * resolved with its stdout's first match of `ready` once that appears.
+ */
+async function startChild(label: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ match: RegExpExecArray; pid: number }> {
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"], env });
   cleanups.push(async () => {
     if (child.exitCode !== null) return;
     child.kill("SIGTERM");
     await once(child, "exit");
   });
+  child.once("exit", (code, signal) => finishing || console.error(`${label} exited during the bench (${signal ?? code})`));
   let output = "";
-  child.once("exit", (code, signal) => finishing || console.error(`bench/servers.ts ${args.join(" ")} exited during the bench (${signal ?? code})`));
   return new Promise((resolve, reject) => {
     child.stdout.on("data", (chunk) => {
       output += chunk;
-      const listening = /listening (\S+)/.exec(output);
-      if (listening) resolve({ url: listening[1], pid: child.pid! });
+      const match = ready.exec(output);
+      if (match) resolve({ match, pid: child.pid! });
     });
-    child.once("exit", (code) => reject(new Error(`bench/servers.ts ${args.join(" ")} exited with ${code}`)));
+    child.once("exit", (code) => reject(new Error(`${label} exited with ${code}: ${output}`)));
   });
+}
+
+/** One of bench/servers.ts's roles, in a process of its own. */
+async function startServer(args: string[]): Promise<{ url: string; pid: number }> {
+  const { match, pid } = await startChild(`bench/servers.ts ${args.join(" ")}`, ["--import", "tsx", "bench/servers.ts", ...args], process.env, /listening (\S+)/);
+  return { url: match[1], pid };
 }
 
 /**
@@ -97,30 +106,18 @@ async function startServer(args: string[]): Promise<{ url: string; pid: number }
  */
 async function startNextFloor(upstream: string): Promise<{ url: string; pid: number }> {
   const next = path.join(root, "node_modules", "next", "dist", "bin", "next");
-  const build = spawn(process.execPath, [next, "build", "bench/next-floor"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1" };
+  const build = spawn(process.execPath, [next, "build", "bench/next-floor"], { cwd: root, stdio: ["ignore", "ignore", "inherit"], env });
   const [code] = await once(build, "exit");
   if (code !== 0) throw new Error(`next build bench/next-floor exited with ${code}`);
   const port = await freePort();
-  const child = spawn(process.execPath, [next, "start", "bench/next-floor", "--port", String(port), "--hostname", "127.0.0.1"], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", NEXT_FLOOR_UPSTREAM: upstream },
-  });
-  cleanups.push(async () => {
-    if (child.exitCode !== null) return;
-    child.kill("SIGTERM");
-    await once(child, "exit");
-  });
-  child.once("exit", (code, signal) => finishing || console.error(`The Next floor app exited during the bench (${signal ?? code})`));
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.on("data", (chunk) => {
-      output += chunk;
-      if (/Ready/.test(output)) resolve();
-    });
-    child.once("exit", (code) => reject(new Error(`next start bench/next-floor exited with ${code}: ${output}`)));
-  });
-  return { url: `http://127.0.0.1:${port}`, pid: await serverProcessId(child.pid!) };
+  const { pid } = await startChild(
+    "next start bench/next-floor",
+    [next, "start", "bench/next-floor", "--port", String(port), "--hostname", "127.0.0.1"],
+    { ...env, NODE_ENV: "production", NEXT_FLOOR_UPSTREAM: upstream },
+    /Ready/,
+  );
+  return { url: `http://127.0.0.1:${port}`, pid: await serverProcessId(pid) };
 }
 
 async function launch(env: Record<string, string>): Promise<RunningApp> {

@@ -9,9 +9,15 @@ export class MeteredBody {
   private bytes = 0;
   private reported = false;
 
+  /**
+   * @param headFirst whether the client must get the head before the first byte: a body of unknown
+   * length (an event stream, a chunked reply) may be minutes from it. A body of known length follows
+   * its head at once, and waiting lets the head leave in the same write.
+   */
   constructor(
     private readonly source: Readable,
     private readonly onEnd: (bytes: number, failed: boolean) => void,
+    readonly headFirst: boolean,
   ) {}
 
   private report(failed: boolean): void {
@@ -30,15 +36,14 @@ export class MeteredBody {
    * The body as a web stream, for transports that take one (a Next route handler's Response). Built
    * on `data` events rather than async iteration: each chunk then crosses one queue, not a chain of
    * promises, which costs more under Next, where every promise runs an async hook. With `headFirst`,
-   * an empty chunk leads: Next writes the head only with the first chunk, and an event stream's first
-   * event may be minutes away.
+   * an empty chunk leads: Next writes the head only with the first chunk.
    */
-  toWebStream(headFirst: boolean): ReadableStream<Uint8Array> {
+  toWebStream(): ReadableStream<Uint8Array> {
     const { source } = this;
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          if (headFirst) controller.enqueue(new Uint8Array(0));
+          if (this.headFirst) controller.enqueue(new Uint8Array(0));
           source.on("data", (chunk: Buffer) => {
             this.bytes += chunk.length;
             controller.enqueue(chunk);

@@ -27,7 +27,7 @@ function toResponse(answer: GatewayResponse): Response {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
     else headers.set(name, String(value));
   }
-  const body = answer.body instanceof MeteredBody ? answer.body.toWebStream(answer.headers["content-length"] === undefined) : answer.body;
+  const body = answer.body instanceof MeteredBody ? answer.body.toWebStream() : answer.body;
   return new Response(body as BodyInit | null, { status: answer.status, headers });
 }
 

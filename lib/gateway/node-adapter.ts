@@ -58,10 +58,7 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
   } else if (answer.body instanceof Uint8Array) {
     response.end(answer.body);
   } else {
-    // A body of unknown length (an event stream, a chunked reply) may be minutes from its first byte, and
-    // its client must see the head now. A body of known length follows its head at once, and waiting
-    // lets Node send both in one write instead of two.
-    if (answer.headers["content-length"] === undefined) response.flushHeaders();
+    if (answer.body.headFirst) response.flushHeaders();
     // When the deployment fails mid-body, destroying the socket tells the client the body is incomplete.
     if (!(await answer.body.pipeTo(response))) response.destroy();
   }

@@ -164,7 +164,7 @@ export class Gateway {
       record(body?.length ?? 0, false);
       return { ...response, body };
     }
-    return { ...response, body: new MeteredBody(body, record) };
+    return { ...response, body: new MeteredBody(body, record, response.headers["content-length"] === undefined) };
   }
 
   /**

@@ -5,10 +5,10 @@ import { test } from "node:test";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 
 /** A MeteredBody over a stream the test writes, and what it reported (each report once, or the test fails). */
-function metered() {
+function metered(headFirst = false) {
   const source = new PassThrough();
   const reports: { bytes: number; failed: boolean }[] = [];
-  const body = new MeteredBody(source, (bytes, failed) => reports.push({ bytes, failed }));
+  const body = new MeteredBody(source, (bytes, failed) => reports.push({ bytes, failed }), headFirst);
   return { source, body, reports };
 }
 
@@ -49,8 +49,8 @@ test("pipeTo reports a failure when the deployment's stream dies mid-body", asyn
 });
 
 test("toWebStream leads with an empty chunk when asked, then passes every byte and reports once", async () => {
-  const { source, body, reports } = metered();
-  const reader = body.toWebStream(true).getReader();
+  const { source, body, reports } = metered(true);
+  const reader = body.toWebStream().getReader();
   source.write("a");
   source.end("bc");
   const chunks: number[][] = [];
@@ -62,7 +62,7 @@ test("toWebStream leads with an empty chunk when asked, then passes every byte a
 
 test("toWebStream errors the web stream when the deployment's stream closes before its end", async () => {
   const { source, body, reports } = metered();
-  const reader = body.toWebStream(false).getReader();
+  const reader = body.toWebStream().getReader();
   source.write("x");
   assert.deepEqual([...(await reader.read()).value!], [120]);
   source.destroy();
@@ -72,7 +72,7 @@ test("toWebStream errors the web stream when the deployment's stream closes befo
 
 test("toWebStream errors the web stream when the deployment's stream fails", async () => {
   const { source, body, reports } = metered();
-  const reader = body.toWebStream(false).getReader();
+  const reader = body.toWebStream().getReader();
   source.destroy(new Error("reset by the deployment"));
   await assert.rejects(reader.read(), /reset by the deployment/);
   assert.deepEqual(reports, [{ bytes: 0, failed: true }]);
@@ -80,7 +80,7 @@ test("toWebStream errors the web stream when the deployment's stream fails", asy
 
 test("cancelling the web stream (the client left) releases the deployment's stream and reports a failure", async () => {
   const { source, body, reports } = metered();
-  const stream = body.toWebStream(false);
+  const stream = body.toWebStream();
   await stream.cancel();
   assert.equal(source.destroyed, true);
   assert.deepEqual(reports, [{ bytes: 0, failed: true }]);
@@ -88,7 +88,7 @@ test("cancelling the web stream (the client left) releases the deployment's stre
 
 test("toWebStream leaves the deployment's bytes in its stream while nobody reads, and passes them all on reads", async () => {
   const { source, body, reports } = metered();
-  const reader = body.toWebStream(false).getReader();
+  const reader = body.toWebStream().getReader();
   for (let i = 0; i < 32; i++) source.write(Buffer.alloc(1024));
   source.end();
   await tick();
