@@ -73,10 +73,12 @@ export async function microBenchmarks(redisUrl: string, secret: string, cookie: 
 
   try {
     const limiterRedis = new RateLimiter(settings, redis);
+    const limiterUnleased = new RateLimiter({ ...settings, GATEWAY_RATE_LIMIT_LEASE: 0 }, redis);
     const limiterMemory = new RateLimiter(settings, null);
     const breakersRedis = new CircuitBreakers(settings, redis, () => {});
     const breakersMemory = new CircuitBreakers(settings, null, () => {});
-    await measure("RateLimiter.check, TCP Redis", 5_000, () => limiterRedis.check(deployment.userId, deployment), true);
+    await measure("RateLimiter.check, TCP Redis", 50_000, () => limiterRedis.check(deployment.userId, deployment), true);
+    await measure("RateLimiter.check, TCP Redis, no leases", 5_000, () => limiterUnleased.check(deployment.userId, deployment), true);
     await measure("RateLimiter.check, in memory", 50_000, () => limiterMemory.check(deployment.userId, deployment), false);
     const admitAndRecord = (breakers: CircuitBreakers) => async () => breakers.record(await breakers.admit(deployment.id, deployment.name), "success");
     await measure("CircuitBreakers.admit + record, state in Redis", 50_000, admitAndRecord(breakersRedis), true);

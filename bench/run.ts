@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (after `npm run build`): the gateway against the floor of any Node gateway, on this
  * machine, in one run. Starts its own Redis, a fresh PostgreSQL database, a plain upstream, a bare
- * proxy and three apps; prints Markdown tables on stdout (progress on stderr), asserts nothing, and
+ * proxy and four apps; prints Markdown tables on stdout (progress on stderr), asserts nothing, and
  * removes everything it started. `-- --profile` adds CPU profiles of both gateway paths under load.
  * Environment: BENCH_POSTGRES_URL (default TEST_POSTGRES_URL, then the local server), BENCH_RATE
  * (the fixed rate of the latency runs, default 400 requests/s).
@@ -295,6 +295,7 @@ async function main(): Promise<void> {
   // The highest limits the configuration accepts, per second: never reached, so every request runs the full check and passes.
   const lifted = { GATEWAY_RATE_LIMIT_USER: "1000000/1s" };
   const fast = await launch({ ...lifted, REDIS_URL: redisUrl });
+  const unleased = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_RATE_LIMIT_LEASE: "0" });
   const route = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" });
   const memory = await launch({ ...lifted, REDIS_URL: "" });
   const headers = { cookie: await signIn(fast.url, email, password) };
@@ -306,6 +307,7 @@ async function main(): Promise<void> {
     trivialRoute: { name: "trivial Next route handler (/api/health/live)", url: `${route.url}/api/health/live`, headers },
     gatewayRoute: { name: "gateway, Next route handler (Redis)", url: `${route.url}${gatewayPath}/`, headers },
     gatewayFast: { name: "gateway, fast path (Redis)", url: `${fast.url}${gatewayPath}/`, headers },
+    gatewayUnleased: { name: "gateway, fast path (Redis, no leases: every request asks Redis)", url: `${unleased.url}${gatewayPath}/`, headers },
     gatewayMemory: { name: "gateway, fast path (in-memory limits)", url: `${memory.url}${gatewayPath}/`, headers },
   } satisfies Record<string, Target>;
   for (const target of Object.values(targets)) await expectOk(target);
@@ -317,6 +319,7 @@ async function main(): Promise<void> {
   progress("Redis round trips per gateway request");
   const roundTrips = [
     { name: targets.gatewayFast.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayFast) },
+    { name: targets.gatewayUnleased.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayUnleased) },
     { name: targets.gatewayRoute.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayRoute) },
   ];
 
@@ -330,6 +333,7 @@ async function main(): Promise<void> {
     [targets.trivialRoute, routePid],
     [targets.gatewayRoute, routePid],
     [targets.gatewayFast, fastPid],
+    [targets.gatewayUnleased, await serverProcessId(unleased.process.pid!)],
     [targets.gatewayMemory, await serverProcessId(memory.process.pid!)],
   ]);
   const http = await measureHttp(Object.values(targets), servers, { upstream: upstreamPid, "redis-server": redis.pid! });
@@ -338,6 +342,7 @@ async function main(): Promise<void> {
   const backlogs = await Promise.all(
     [
       { name: "fast path (Redis)", app: fast },
+      { name: "fast path (Redis, no leases)", app: unleased },
       { name: "route handler (Redis)", app: route },
       { name: "fast path (in-memory limits)", app: memory },
     ].map(async ({ name, app }) => ({ name, ...(await requestLogBacklog(app)) })),
@@ -412,6 +417,7 @@ async function main(): Promise<void> {
   );
 
   const fastRatio = figures(targets.gatewayFast).saturated.rps / figures(targets.proxy).saturated.rps;
+  const unleasedRatio = figures(targets.gatewayUnleased).saturated.rps / figures(targets.proxy).saturated.rps;
   const memoryRatio = figures(targets.gatewayMemory).saturated.rps / figures(targets.proxy).saturated.rps;
   const routeRatio = figures(targets.gatewayRoute).saturated.rps / figures(targets.trivialRoute).saturated.rps;
   const floorRatio = figures(targets.floorProxy).saturated.rps / figures(targets.floorTrivial).saturated.rps;
@@ -426,8 +432,10 @@ async function main(): Promise<void> {
       [
         check("gateway fast path (Redis) ÷ bare proxy, requests/s", percent(fastRatio), "≥ 60 %", fastRatio >= 0.6),
         check("gateway fast path (in-memory limits) ÷ bare proxy, requests/s", percent(memoryRatio), "≥ 60 %", memoryRatio >= 0.6),
+        check("gateway fast path (Redis, no leases) ÷ bare proxy, requests/s", percent(unleasedRatio), "reference", undefined),
         check(`gateway fast path (Redis), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.direct))} ms`, "< 1 ms", added(targets.gatewayFast, targets.direct) < 1),
         check(`gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.proxy))} ms`, "< 1 ms", added(targets.gatewayFast, targets.proxy) < 1),
+        check(`gateway fast path (Redis, no leases), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayUnleased, targets.direct))} ms`, "< 1 ms", added(targets.gatewayUnleased, targets.direct) < 1),
         check(`gateway fast path (in-memory), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayMemory, targets.direct))} ms`, "< 1 ms", added(targets.gatewayMemory, targets.direct) < 1),
         check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
         check("ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app", percent(floorRatio), "reference", undefined),

@@ -46,6 +46,11 @@ const environmentSchema = z
     GATEWAY_RATE_LIMIT_DEPLOYMENT: rateSchema.default({ limit: 300, windowSeconds: 60 }),
     GATEWAY_RATE_LIMIT_TIMEOUT_MS: positiveMs.default(150),
     GATEWAY_RATE_LIMIT_ON_ERROR: z.enum(["allow", "deny"], { error: "must be allow or deny" }).default("allow"),
+    GATEWAY_RATE_LIMIT_LEASE: z.coerce
+      .number({ error: "must be a percentage such as 1" })
+      .min(0, "must be between 0 and 10 (percent of a limit)")
+      .max(10, "must be between 0 and 10 (percent of a limit)")
+      .default(1),
 
     GATEWAY_BREAKER_WINDOW_MS: positiveMs.default(30_000),
     GATEWAY_BREAKER_MIN_REQUESTS: z.coerce.number().int().positive().default(10),

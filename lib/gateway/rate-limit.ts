@@ -3,6 +3,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
 import type { Config } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
+import { LeasedLimiter } from "@/lib/gateway/leased-limiter";
 import { MemorySlidingWindow, MemoryTokenBucket, type LimitResult } from "@/lib/gateway/memory-limiter";
 import { ApiError } from "@/lib/http/problem";
 
@@ -22,22 +23,10 @@ interface Limiter {
 export const limiterHealth = { failures: 0, lastLoggedAt: 0 };
 const logIntervalMs = 60_000;
 
-class LimiterUnavailable extends Error {}
-
-function withDeadline<T>(work: Promise<T> | T, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${ms} ms`)), ms);
-    Promise.resolve(work).then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error) => (clearTimeout(timer), reject(error)),
-    );
-  });
-}
-
 /**
  * Two limits on every request, per user (all their deployments) and per deployment (all callers).
- * Limiter objects are built once per rule and kept: @upstash/ratelimit's ephemeral cache of blocked
- * identifiers lives in them, and sparing Redis that round trip is its point.
+ * Limiter objects are built once per rule and kept: the leases and refusals that spare Redis a round
+ * trip live in them.
  */
 export class RateLimiter {
   private readonly limiters = new Map<string, Limiter>();
@@ -45,7 +34,10 @@ export class RateLimiter {
   private readonly deploymentRule: RateRule;
 
   constructor(
-    private readonly settings: Pick<Config, "GATEWAY_RATE_LIMIT_USER" | "GATEWAY_RATE_LIMIT_DEPLOYMENT" | "GATEWAY_RATE_LIMIT_TIMEOUT_MS" | "GATEWAY_RATE_LIMIT_ON_ERROR">,
+    private readonly settings: Pick<
+      Config,
+      "GATEWAY_RATE_LIMIT_USER" | "GATEWAY_RATE_LIMIT_DEPLOYMENT" | "GATEWAY_RATE_LIMIT_TIMEOUT_MS" | "GATEWAY_RATE_LIMIT_ON_ERROR" | "GATEWAY_RATE_LIMIT_LEASE"
+    >,
     private readonly redis: Redis | null,
   ) {
     this.userRule = { ...settings.GATEWAY_RATE_LIMIT_USER, algorithm: "sliding" };
@@ -57,11 +49,11 @@ export class RateLimiter {
     const deploymentRule = deployment.rate ?? this.deploymentRule;
     let user = this.limiter(this.userRule).limit(`user:${userId}`);
     let perDeployment = this.limiter(deploymentRule).limit(`deployment:${deployment.id}`);
-    // In-memory limiters answer at once and cannot fail; Redis may be slow or gone, so its answers get
-    // a deadline and the configured failure policy.
+    // Answers from memory or from a lease come at once and cannot fail; Redis may be slow or gone, and
+    // then the configured failure policy applies.
     if (user instanceof Promise || perDeployment instanceof Promise) {
       try {
-        [user, perDeployment] = await withDeadline(Promise.all([user, perDeployment]), this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS);
+        [user, perDeployment] = await Promise.all([user, perDeployment]);
       } catch (error) {
         return this.onLimiterFailure(error);
       }
@@ -104,14 +96,19 @@ export class RateLimiter {
     if (!this.redis) {
       return rule.algorithm === "token" ? new MemoryTokenBucket(rule.limit, windowMs, burst) : new MemorySlidingWindow(rule.limit, windowMs);
     }
-    return new Ratelimit({
+    const ratelimit = new Ratelimit({
       redis: this.redis,
       limiter: rule.algorithm === "token" ? Ratelimit.tokenBucket(rule.limit, `${rule.windowSeconds} s`, burst) : Ratelimit.slidingWindow(rule.limit, `${rule.windowSeconds} s`),
       prefix: `gatehouse:rl:${key}`,
       // Our own deadline and failure policy apply; the library's would silently allow.
       timeout: 0,
       analytics: false,
+      // The lease keeps refusals until the window resets; the library's cache would also block an
+      // identifier after refusing a lease larger than a token bucket holds.
+      ephemeralCache: false,
     });
+    const largestLease = Math.max(1, Math.floor((Math.min(rule.limit, burst) * this.settings.GATEWAY_RATE_LIMIT_LEASE) / 100));
+    return new LeasedLimiter(ratelimit, largestLease, this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS, rule.algorithm === "sliding");
   }
 
   private onLimiterFailure(error: unknown): OutgoingHttpHeaders {

@@ -1,0 +1,108 @@
+import type { Ratelimit } from "@upstash/ratelimit";
+import type { LimitResult } from "@/lib/gateway/memory-limiter";
+
+class LimiterUnavailable extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${ms} ms`)), ms);
+    work.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+/** Tokens this instance has taken from Redis for one identifier and not yet handed out. */
+interface Lease {
+  tokens: number;
+  /** What Redis had left for everyone once this lease was taken. */
+  remaining: number;
+  limit: number;
+  /** The lease is spent or void from here on, and a refusal holds until then. */
+  reset: number;
+  refused: boolean;
+}
+
+interface Renewal {
+  done: Promise<unknown>;
+  /** Tokens of the lease under way not yet promised to a waiting request. */
+  unclaimed: number;
+}
+
+const maxIdentifiers = 100_000;
+/** A lease takes at most an eighth of what Redis has left, so that near the limit leases shrink and little is stranded. */
+const shareOfRemaining = 8;
+
+/**
+ * A limit kept in Redis by @upstash/ratelimit, checked without a Redis round trip for most requests.
+ *
+ * Each instance takes tokens in leases of up to `largestLease` (`limit(id, { rate: n })` counts n
+ * requests at once) and admits that many requests locally. Tokens are counted in Redis before they are
+ * used, so all instances together never admit more than the limit; the cost is that a lease unused
+ * when its window ends is lost, at most `largestLease - 1` requests per instance and window. With a
+ * largest lease of 1 every request asks Redis, as the library alone would.
+ * A refusal is kept until the window resets, as the library's own cache of blocked identifiers would.
+ */
+export class LeasedLimiter {
+  private readonly leases = new Map<string, Lease>();
+  private readonly renewals = new Map<string, Renewal>();
+
+  constructor(
+    private readonly ratelimit: Ratelimit,
+    private readonly largestLease: number,
+    private readonly deadlineMs: number,
+    /** True for the sliding window, which counts a refused request as if it had been admitted. */
+    private readonly countsRefusals: boolean,
+  ) {}
+
+  limit(identifier: string): LimitResult | Promise<LimitResult> {
+    const lease = this.leases.get(identifier);
+    const current = lease && Date.now() < lease.reset ? lease : undefined;
+    if (current && (current.tokens > 0 || current.refused)) return take(current);
+    const renewal = this.renewals.get(identifier);
+    if (renewal && renewal.unclaimed > 0) {
+      renewal.unclaimed--;
+      return renewal.done.then(() => this.limit(identifier));
+    }
+    // Everything under way is spoken for: this request asks Redis for itself.
+    if (renewal) return this.ask(identifier, 1).then(take);
+    return this.renew(identifier, current);
+  }
+
+  private renew(identifier: string, current: Lease | undefined): Promise<LimitResult> {
+    const size = current ? Math.min(this.largestLease, Math.max(1, Math.floor(current.remaining / shareOfRemaining))) : this.largestLease;
+    const done = this.ask(identifier, size)
+      .then((lease) => {
+        if (this.leases.size >= maxIdentifiers && !this.leases.has(identifier)) this.leases.clear();
+        this.leases.set(identifier, lease);
+        return take(lease);
+      })
+      .finally(() => this.renewals.delete(identifier));
+    this.renewals.set(identifier, { done, unclaimed: size - 1 });
+    return done;
+  }
+
+  private async ask(identifier: string, size: number): Promise<Lease> {
+    let result = await this.call(identifier, size);
+    // A lease larger than what is left is refused, though a single token may still be there. The sliding
+    // window counts the refused lease all the same (the token bucket does not), so it is handed back first.
+    if (!result.success && size > 1) {
+      if (this.countsRefusals) await this.call(identifier, -size);
+      size = 1;
+      result = await this.call(identifier, 1);
+    }
+    const { limit, remaining, reset } = result;
+    return { tokens: result.success ? size : 0, remaining, limit, reset, refused: !result.success };
+  }
+
+  private call(identifier: string, rate: number) {
+    return withDeadline(this.ratelimit.limit(identifier, { rate }), this.deadlineMs);
+  }
+}
+
+function take(lease: Lease): LimitResult {
+  if (lease.tokens === 0) return { success: false, limit: lease.limit, remaining: 0, reset: lease.reset };
+  lease.tokens--;
+  return { success: true, limit: lease.limit, remaining: lease.remaining + lease.tokens, reset: lease.reset };
+}
