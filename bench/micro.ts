@@ -57,7 +57,7 @@ export async function microBenchmarks(redisUrl: string, secret: string, cookie: 
   await redis.ping();
 
   const rows: MicroRow[] = [];
-  const measure = async (name: string, calls: number, call: () => Promise<unknown>, viaRedis: boolean) => {
+  const measure = async (name: string, calls: number, call: () => unknown, viaRedis: boolean) => {
     // Warm-up: JIT, the limiter's script load (EVALSHA, NOSCRIPT, EVAL), the breaker's first sync.
     for (let i = 0; i < Math.min(1_000, calls); i++) await call();
     counter.commands.clear();

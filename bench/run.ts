@@ -125,6 +125,9 @@ async function launch(env: Record<string, string>): Promise<RunningApp> {
   // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
   app.process.once("exit", (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`));
   cleanups.push(() => app.stop());
+  // Once a process has served a Next request, Next's AsyncLocalStorage hooks every promise in it, the
+  // fast path's included. In production every instance serves pages too, so every app here does first.
+  await expectOk({ name: "a Next route", url: `${app.url}/api/health/live`, headers: {} });
   return app;
 }
 

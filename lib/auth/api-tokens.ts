@@ -44,11 +44,15 @@ const globalForTokens = globalThis as unknown as { gatehouseTokenCache?: Map<str
 const tokenCache = (globalForTokens.gatehouseTokenCache ??= new Map());
 
 /** The user an API token belongs to, or null. Cached briefly: revoking through the app clears the cache. */
-export async function userIdForApiToken(token: string): Promise<string | null> {
+export function userIdForApiToken(token: string): string | null | Promise<string | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
   const hash = hashToken(token);
   const cached = tokenCache.get(hash);
   if (cached && cached.expires > Date.now()) return cached.userId;
+  return lookUp(hash);
+}
+
+async function lookUp(hash: string): Promise<string | null> {
   const row = await db().apiToken.findUnique({ where: { tokenHash: hash }, select: { userId: true, revokedAt: true } });
   const userId = row && !row.revokedAt ? row.userId : null;
   if (tokenCache.size > 10_000) tokenCache.clear();

@@ -30,7 +30,8 @@ export const routingFields = {
 } as const;
 
 interface Entry {
-  value: Promise<RoutableDeployment | null>;
+  /** The query while it runs, then its answer: a request that finds the answer reads it without a promise. */
+  value: RoutableDeployment | null | Promise<RoutableDeployment | null>;
   expires: number;
 }
 
@@ -59,15 +60,19 @@ async function load(id: string): Promise<RoutableDeployment | null> {
  * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Concurrent misses share one query.
  * Changes made through this process invalidate at once; changes from another process show within the TTL.
  */
-export function routableDeployment(id: string): Promise<RoutableDeployment | null> {
+export function routableDeployment(id: string): RoutableDeployment | null | Promise<RoutableDeployment | null> {
   const now = Date.now();
   const cached = entries.get(id);
   if (cached && cached.expires > now) return cached.value;
-  const value = load(id);
+  const pending = load(id);
+  const entry: Entry = { value: pending, expires: now + config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS };
   if (entries.size >= maxEntries) entries.clear();
-  entries.set(id, { value, expires: now + config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS });
-  value.catch(() => entries.delete(id));
-  return value;
+  entries.set(id, entry);
+  pending.then(
+    (deployment) => (entry.value = deployment),
+    () => entries.get(id) === entry && entries.delete(id),
+  );
+  return pending;
 }
 
 export function invalidateDeployment(id: string): void {

@@ -134,12 +134,23 @@ export class CircuitBreakers {
     this.store = redis ? new RedisCircuitStore(redis) : new MemoryCircuitStore();
   }
 
-  /** Lets a request through, or throws a 503 while the deployment's circuit is open. */
-  async admit(deploymentId: string, deploymentName: string): Promise<BreakerTicket> {
-    const circuit = await this.synced(deploymentId);
-    const { state, openUntil, cooldownMs } = circuit.shared;
-    if (state === "closed") return { deploymentId, probe: false };
+  /**
+   * Lets a request through, or throws a 503 while the deployment's circuit is open. A closed circuit
+   * synced lately admits at once, without a promise: this runs on every gateway request.
+   */
+  admit(deploymentId: string, deploymentName: string): BreakerTicket | Promise<BreakerTicket> {
+    const circuit = this.synced(deploymentId);
+    if (circuit instanceof Promise) return circuit.then((synced) => this.admitThrough(synced, deploymentId, deploymentName));
+    return this.admitThrough(circuit, deploymentId, deploymentName);
+  }
 
+  private admitThrough(circuit: Circuit, deploymentId: string, deploymentName: string): BreakerTicket | Promise<BreakerTicket> {
+    if (circuit.shared.state === "closed") return { deploymentId, probe: false };
+    return this.admitWhileFailing(circuit, deploymentId, deploymentName);
+  }
+
+  private async admitWhileFailing(circuit: Circuit, deploymentId: string, deploymentName: string): Promise<BreakerTicket> {
+    const { state, openUntil, cooldownMs } = circuit.shared;
     if (state === "open" && Date.now() >= openUntil && (await this.claim(deploymentId, cooldownMs))) {
       circuit.ownsProbes = true;
       await this.move(deploymentId, circuit, { state: "half-open", openUntil: 0, cooldownMs }, "cool-down over: probing");
@@ -197,25 +208,28 @@ export class CircuitBreakers {
     return (await this.synced(deploymentId)).shared.state;
   }
 
-  private async synced(deploymentId: string): Promise<Circuit> {
+  private synced(deploymentId: string): Circuit | Promise<Circuit> {
     let circuit = this.circuits.get(deploymentId);
     if (!circuit) {
       circuit = new Circuit(this.settings.GATEWAY_BREAKER_COOLDOWN_MS);
       this.circuits.set(deploymentId, circuit);
     }
     const now = Date.now();
-    if (now - circuit.syncedAt >= this.settings.GATEWAY_BREAKER_SYNC_MS) {
-      circuit.syncedAt = now;
-      try {
-        const shared = (await this.store.read(deploymentId)) ?? closedCircuit(this.settings.GATEWAY_BREAKER_COOLDOWN_MS);
-        if (shared.state !== circuit.shared.state) {
-          if (shared.state !== "half-open") circuit.ownsProbes = false;
-          if (shared.state === "closed") circuit.reset();
-        }
-        circuit.shared = shared;
-      } catch {
-        // The shared store is unreachable: this instance goes on with its own view.
+    if (now - circuit.syncedAt < this.settings.GATEWAY_BREAKER_SYNC_MS) return circuit;
+    circuit.syncedAt = now;
+    return this.sync(deploymentId, circuit);
+  }
+
+  private async sync(deploymentId: string, circuit: Circuit): Promise<Circuit> {
+    try {
+      const shared = (await this.store.read(deploymentId)) ?? closedCircuit(this.settings.GATEWAY_BREAKER_COOLDOWN_MS);
+      if (shared.state !== circuit.shared.state) {
+        if (shared.state !== "half-open") circuit.ownsProbes = false;
+        if (shared.state === "closed") circuit.reset();
       }
+      circuit.shared = shared;
+    } catch {
+      // The shared store is unreachable: this instance goes on with its own view.
     }
     return circuit;
   }

@@ -55,7 +55,7 @@ export class Forwarder {
   }
 
   /** Sends the request upstream, streaming both bodies; refusals and timeouts become 502/504 ApiErrors. */
-  async send(
+  send(
     origin: string,
     pathAndQuery: string,
     method: string,
@@ -63,9 +63,11 @@ export class Forwarder {
     body: AsyncIterable<Uint8Array> | null,
     signal: ClientSignal,
   ): Promise<UpstreamResponse> {
-    try {
-      // The path travels apart from the origin and so stays byte for byte: a URL object would re-encode it.
-      const response = await this.dispatcher.request({
+    // Chained rather than awaited: one promise fewer per request, and each costs in a process where
+    // Next's AsyncLocalStorage hooks every promise.
+    // The path travels apart from the origin and so stays byte for byte: a URL object would re-encode it.
+    return this.dispatcher
+      .request({
         origin,
         path: pathAndQuery,
         method: method as "GET",
@@ -73,11 +75,13 @@ export class Forwarder {
         // undici streams any async iterable; its types only list Readable.
         body: (body ?? undefined) as Readable | undefined,
         signal,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (error) {
-      throw failureOf(error, signal);
-    }
+      })
+      .then(
+        (response) => ({ status: response.statusCode, headers: response.headers, body: response.body }),
+        (error) => {
+          throw failureOf(error, signal);
+        },
+      );
   }
 
   /** Opens a WebSocket (or other upgrade) with the deployment; anything but a 101 is a 502. */

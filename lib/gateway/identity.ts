@@ -27,14 +27,15 @@ export class Authenticator {
     this.sessions = new SessionTokenVerifier(secret);
   }
 
-  /** Who is calling, from an API token or the session cookie; null when neither is valid. */
-  async identify(headers: IncomingHttpHeaders): Promise<Identity | null> {
+  /** Who is calling, from an API token or the session cookie; null when neither is valid. At once when the token was seen lately. */
+  identify(headers: IncomingHttpHeaders): Identity | null | Promise<Identity | null> {
     const token = presentedApiToken(headers);
-    if (token) {
-      const userId = await userIdForApiToken(token);
-      return userId ? { userId, via: "api-token" } : null;
-    }
-    const userId = await this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie)));
-    return userId ? { userId, via: "session" } : null;
+    const via = token ? "api-token" : "session";
+    const userId = token ? userIdForApiToken(token) : this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie)));
+    return userId instanceof Promise ? userId.then((id) => identity(id, via)) : identity(userId, via);
   }
+}
+
+function identity(userId: string | null, via: Identity["via"]): Identity | null {
+  return userId ? { userId, via } : null;
 }

@@ -231,14 +231,22 @@ export class Gateway {
     };
   }
 
-  /** Authenticate, authorize, rate limit, circuit breaker: everything that may refuse before the deployment is contacted. */
+  /**
+   * Authenticate, authorize, rate limit, circuit breaker: everything that may refuse before the deployment
+   * is contacted. Each stage answers at once when its caches can and is awaited only when it returns a
+   * promise: in this process Next's AsyncLocalStorage hooks every promise, so each one costs.
+   */
   private async admit(request: GatewayRequest, target: GatewayTarget, progress: Progress): Promise<Admitted> {
     progress.target = target;
-    const identity = await this.authenticate(request);
+    const authenticated = this.authenticate(request);
+    const identity = authenticated instanceof Promise ? await authenticated : authenticated;
     progress.userId = identity.userId;
-    const deployment = await this.authorize(identity, target, progress);
-    const rateLimitHeaders = await this.rateLimiter.check(identity.userId, deployment);
-    const ticket = await this.breakers.admit(deployment.id, deployment.name);
+    const authorized = this.authorize(identity, target, progress);
+    const deployment = authorized instanceof Promise ? await authorized : authorized;
+    const limited = this.rateLimiter.check(identity.userId, deployment);
+    const rateLimitHeaders = limited instanceof Promise ? await limited : limited;
+    const admitted = this.breakers.admit(deployment.id, deployment.name);
+    const ticket = admitted instanceof Promise ? await admitted : admitted;
     return { target, deployment, identity, ticket, rateLimitHeaders };
   }
 
@@ -269,30 +277,17 @@ export class Gateway {
     }
   }
 
-  private async authenticate(request: GatewayRequest): Promise<Identity> {
-    const identity = await this.authenticator.identify(request.headers);
-    if (!identity) {
-      throw new ApiError(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", {
-        "www-authenticate": 'Bearer realm="gatehouse"',
-      });
-    }
-    return identity;
+  private authenticate(request: GatewayRequest): Identity | Promise<Identity> {
+    const found = this.authenticator.identify(request.headers);
+    return found instanceof Promise ? found.then(signedIn) : signedIn(found);
   }
 
-  private async authorize(identity: Identity, target: GatewayTarget, progress: Progress): Promise<RoutableDeployment> {
+  private authorize(identity: Identity, target: GatewayTarget, progress: Progress): RoutableDeployment | Promise<RoutableDeployment> {
     if (identity.userId !== target.userId) {
       throw new ApiError(403, "forbidden", "Forbidden", "This gateway path belongs to another user.");
     }
-    const deployment = await routableDeployment(target.deploymentId);
-    if (!deployment || deployment.userId !== identity.userId) throw notFound();
-    // From here the request is the owner's and counts in the deployment's analytics, refused or not.
-    progress.deployment = deployment;
-    if (deployment.status !== "running") {
-      throw new ApiError(503, "deployment-not-running", "Deployment not running", `Deployment ${deployment.name} is ${deployment.status}.`, {
-        "retry-after": "30",
-      });
-    }
-    return deployment;
+    const found = routableDeployment(target.deploymentId);
+    return found instanceof Promise ? found.then((deployment) => servable(deployment, identity, progress)) : servable(found, identity, progress);
   }
 
   private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<WrittenAnswer> {
@@ -309,7 +304,7 @@ export class Gateway {
   private async refusalCors(request: GatewayRequest, progress: Progress): Promise<OutgoingHttpHeaders> {
     const origin = request.headers.origin;
     if (!origin || !progress.target) return {};
-    return corsHeaders(origin, progress.deployment ?? (await routableDeployment(progress.target.deploymentId).catch(() => null)));
+    return corsHeaders(origin, progress.deployment ?? (await Promise.resolve(routableDeployment(progress.target.deploymentId)).catch(() => null)));
   }
 
   private redirect(location: string, status: number, requestId: string, secure: boolean): WrittenAnswer {
@@ -334,6 +329,27 @@ export class Gateway {
       body,
     };
   }
+}
+
+function signedIn(identity: Identity | null): Identity {
+  if (!identity) {
+    throw new ApiError(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", {
+      "www-authenticate": 'Bearer realm="gatehouse"',
+    });
+  }
+  return identity;
+}
+
+/** The caller's own deployment, running; from here the request counts in the deployment's analytics, refused or not. */
+function servable(deployment: RoutableDeployment | null, identity: Identity, progress: Progress): RoutableDeployment {
+  if (!deployment || deployment.userId !== identity.userId) throw notFound();
+  progress.deployment = deployment;
+  if (deployment.status !== "running") {
+    throw new ApiError(503, "deployment-not-running", "Deployment not running", `Deployment ${deployment.name} is ${deployment.status}.`, {
+      "retry-after": "30",
+    });
+  }
+  return deployment;
 }
 
 const globalForGateway = globalThis as unknown as { gatehouseGateway?: Gateway };

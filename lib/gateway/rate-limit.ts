@@ -44,20 +44,25 @@ export class RateLimiter {
     this.deploymentRule = { ...settings.GATEWAY_RATE_LIMIT_DEPLOYMENT, algorithm: "sliding" };
   }
 
-  /** Passes, returning the RateLimit headers for the answer, or throws a 429 (or 503 when failing closed). */
-  async check(userId: string, deployment: RoutableDeployment): Promise<OutgoingHttpHeaders> {
+  /**
+   * Passes, returning the RateLimit headers for the answer, or throws a 429 (or 503 when failing closed).
+   * Answers from memory or from a lease come at once, without a promise, and cannot fail; Redis may be
+   * slow or gone, and then the configured failure policy applies.
+   */
+  check(userId: string, deployment: RoutableDeployment): OutgoingHttpHeaders | Promise<OutgoingHttpHeaders> {
     const deploymentRule = deployment.rate ?? this.deploymentRule;
-    let user = this.limiter(this.userRule).limit(`user:${userId}`);
-    let perDeployment = this.limiter(deploymentRule).limit(`deployment:${deployment.id}`);
-    // Answers from memory or from a lease come at once and cannot fail; Redis may be slow or gone, and
-    // then the configured failure policy applies.
+    const user = this.limiter(this.userRule).limit(`user:${userId}`);
+    const perDeployment = this.limiter(deploymentRule).limit(`deployment:${deployment.id}`);
     if (user instanceof Promise || perDeployment instanceof Promise) {
-      try {
-        [user, perDeployment] = await Promise.all([user, perDeployment]);
-      } catch (error) {
-        return this.onLimiterFailure(error);
-      }
+      return Promise.all([user, perDeployment]).then(
+        ([userResult, deploymentResult]) => this.verdict(deploymentRule, userResult, deploymentResult),
+        (error) => this.onLimiterFailure(error),
+      );
     }
+    return this.verdict(deploymentRule, user, perDeployment);
+  }
+
+  private verdict(deploymentRule: RateRule, user: LimitResult, perDeployment: LimitResult): OutgoingHttpHeaders {
     const policies = [
       { name: "user", rule: this.userRule, result: user },
       { name: "deployment", rule: deploymentRule, result: perDeployment },
