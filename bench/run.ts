@@ -125,10 +125,16 @@ async function launch(env: Record<string, string>): Promise<RunningApp> {
   // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
   app.process.once("exit", (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`));
   cleanups.push(() => app.stop());
-  // Once a process has served a Next request, Next's AsyncLocalStorage hooks every promise in it, the
-  // fast path's included. In production every instance serves pages too, so every app here does first.
-  await expectOk({ name: "a Next route", url: `${app.url}/api/health/live`, headers: {} });
+  await serveNextOnce(app);
   return app;
+}
+
+/**
+ * Once a process has served a Next request, Next's AsyncLocalStorage hooks every promise in it, the
+ * fast path's included. In production every instance serves pages too, so every app here does first.
+ */
+function serveNextOnce(app: RunningApp): Promise<void> {
+  return expectOk({ name: "a Next route", url: `${app.url}/api/health/live`, headers: {} });
 }
 
 async function expectOk(target: Target): Promise<void> {
@@ -242,6 +248,7 @@ async function profileGateway(label: string, env: Record<string, string>, gatewa
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
   const app = await startApp(env, undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
   const target: Target = { name: `${label}, profiled`, url: `${app.url}${gatewayPath}/`, headers };
+  await serveNextOnce(app);
   progress(`profile of ${label}: warm-up`);
   await saturate(target, warmupSeconds, connections);
   progress(`profile of ${label}: under load`);
