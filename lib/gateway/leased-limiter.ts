@@ -31,18 +31,24 @@ interface Renewal {
 }
 
 const maxIdentifiers = 100_000;
-/** A lease takes at most an eighth of what Redis has left, so that near the limit leases shrink and little is stranded. */
+/** A lease takes at most an eighth of what Redis has left: near the limit leases shrink, and little is lost. */
 const shareOfRemaining = 8;
 
 /**
  * A limit kept in Redis by @upstash/ratelimit, checked without a Redis round trip for most requests.
  *
- * Each instance takes tokens in leases of up to `largestLease` (`limit(id, { rate: n })` counts n
- * requests at once) and admits that many requests locally. Tokens are counted in Redis before they are
- * used, so all instances together never admit more than the limit; the cost is that a lease unused
- * when its window ends is lost, at most `largestLease - 1` requests per instance and window. With a
- * largest lease of 1 every request asks Redis, as the library alone would.
- * A refusal is kept until the window resets, as the library's own cache of blocked identifiers would.
+ * Each instance takes tokens in leases (`limit(id, { rate: n })` counts n requests at once) and admits
+ * that many requests locally. Tokens are counted in Redis before they are used, so all instances
+ * together never admit more than the limit. A window's first lease is a single token; later ones take
+ * at most an eighth of what Redis last reported left, and never more than `largestLease`.
+ *
+ * What this costs is under-admission, never over-admission:
+ * - tokens leased but unused when the window ends are lost (less than one lease per instance and window);
+ * - a sliding-window lease that would cross the limit is refused but counted all the same (the library
+ *   reports both kinds of refusal alike, so the count cannot safely be handed back);
+ * - a lease whose answer misses the deadline may still be counted.
+ * With a largest lease of 1 every request asks Redis, as the library alone would. A refusal is kept
+ * until the window resets, as the library's own cache of blocked identifiers would.
  */
 export class LeasedLimiter {
   private readonly leases = new Map<string, Lease>();
@@ -52,8 +58,6 @@ export class LeasedLimiter {
     private readonly ratelimit: Ratelimit,
     private readonly largestLease: number,
     private readonly deadlineMs: number,
-    /** True for the sliding window, which counts a refused request as if it had been admitted. */
-    private readonly countsRefusals: boolean,
   ) {}
 
   limit(identifier: string): LimitResult | Promise<LimitResult> {
@@ -71,7 +75,7 @@ export class LeasedLimiter {
   }
 
   private renew(identifier: string, current: Lease | undefined): Promise<LimitResult> {
-    const size = current ? Math.min(this.largestLease, Math.max(1, Math.floor(current.remaining / shareOfRemaining))) : this.largestLease;
+    const size = current ? Math.min(this.largestLease, Math.max(1, Math.floor(current.remaining / shareOfRemaining))) : 1;
     const done = this.ask(identifier, size)
       .then((lease) => {
         if (this.leases.size >= maxIdentifiers && !this.leases.has(identifier)) this.leases.clear();
@@ -83,21 +87,20 @@ export class LeasedLimiter {
     return done;
   }
 
-  private async ask(identifier: string, size: number): Promise<Lease> {
-    let result = await this.call(identifier, size);
-    // A lease larger than what is left is refused, though a single token may still be there. The sliding
-    // window counts the refused lease all the same (the token bucket does not), so it is handed back first.
+  /** One lease, within one deadline however many calls it takes. */
+  private ask(identifier: string, size: number): Promise<Lease> {
+    return withDeadline(this.lease(identifier, size), this.deadlineMs);
+  }
+
+  private async lease(identifier: string, size: number): Promise<Lease> {
+    let result = await this.ratelimit.limit(identifier, { rate: size });
+    // A token bucket refuses a lease larger than what it holds, though a single token may still be there.
     if (!result.success && size > 1) {
-      if (this.countsRefusals) await this.call(identifier, -size);
       size = 1;
-      result = await this.call(identifier, 1);
+      result = await this.ratelimit.limit(identifier);
     }
     const { limit, remaining, reset } = result;
     return { tokens: result.success ? size : 0, remaining, limit, reset, refused: !result.success };
-  }
-
-  private call(identifier: string, rate: number) {
-    return withDeadline(this.ratelimit.limit(identifier, { rate }), this.deadlineMs);
   }
 }
 

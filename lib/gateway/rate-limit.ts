@@ -113,7 +113,7 @@ export class RateLimiter {
       ephemeralCache: false,
     });
     const largestLease = Math.max(1, Math.floor((Math.min(rule.limit, burst) * this.settings.GATEWAY_RATE_LIMIT_LEASE) / 100));
-    return new LeasedLimiter(ratelimit, largestLease, this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS, rule.algorithm === "sliding");
+    return new LeasedLimiter(ratelimit, largestLease, this.settings.GATEWAY_RATE_LIMIT_TIMEOUT_MS);
   }
 
   private onLimiterFailure(error: unknown): OutgoingHttpHeaders {

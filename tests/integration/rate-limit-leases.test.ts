@@ -75,8 +75,10 @@ test("one instance admits exactly the limit from leases, with a fraction of the 
     answers.map((a) => a.admitted),
     [...Array(100).fill(true), ...Array(30).fill(false)],
   );
-  // The first lease took 10 tokens: what this request may still count on is Redis's 90 plus 9 in hand.
+  // A window's first lease is one token, which tells the instance that 99 are left.
   assert.match(answers[0].ratelimit, /"deployment";r=99;/);
+  // The second lease took 10 of those: Redis's 89, plus 9 in hand.
+  assert.match(answers[1].ratelimit, /"deployment";r=98;/);
   assert.match(answers[99].ratelimit, /"deployment";r=0;/);
   assert.ok(roundTrips <= 45, `${roundTrips} round trips for 130 checks`);
 
@@ -92,7 +94,7 @@ test("one instance admits exactly the limit from leases, with a fraction of the 
 });
 
 test("instances sharing Redis never admit more than the limit together, sequentially or all at once", { skip }, async () => {
-  const [a, b] = [await instance("10"), await instance("10")];
+  const [a, b, c] = [await instance("10"), await instance("10"), await instance("10")];
   const alternating = deployment({ limit: 100, windowSeconds: 3600, algorithm: "sliding" });
   const answers: Answer[] = [];
   for (let i = 0; i < 150; i++) answers.push(await check(i % 2 ? a : b, alternating));
@@ -105,8 +107,8 @@ test("instances sharing Redis never admit more than the limit together, sequenti
   assert.ok(admitted(together) <= 100, `${admitted(together)} admitted`);
   assert.ok(admitted(together) >= 82, `${admitted(together)} admitted`);
 
-  // A sliding window refuses a lease of 10 where 5 are left but counts it: the instance hands it back
-  // and takes the last 5 one at a time.
+  // Another instance's first lease in the window is a single token, so it cannot cross the limit:
+  // it takes the last 5 one at a time, and a third instance arriving at the full window gets nothing.
   const late = deployment({ limit: 100, windowSeconds: 3600, algorithm: "sliding" });
   const first: Answer[] = [];
   for (let i = 0; i < 95; i++) first.push(await check(a, late));
@@ -117,20 +119,31 @@ test("instances sharing Redis never admit more than the limit together, sequenti
     second.map((x) => x.admitted),
     [true, true, true, true, true, false],
   );
+  assert.equal((await check(c, late)).admitted, false);
+
+  // A lease sized from a count that has gone stale crosses the limit: the sliding window refuses it
+  // yet counts it. The window then admits fewer than its limit (95 of 100), never more.
+  const stale = deployment({ limit: 100, windowSeconds: 3600, algorithm: "sliding" });
+  assert.equal((await check(b, stale)).admitted, true);
+  const drained: Answer[] = [];
+  for (let i = 0; i < 94; i++) drained.push(await check(a, stale));
+  assert.equal(admitted(drained), 94);
+  assert.equal((await check(b, stale)).admitted, false, "a lease of 10 where 5 are left");
+  assert.equal((await check(a, stale)).admitted, false);
 });
 
 test("a token bucket hands out exactly its burst through leases, and a lease it cannot fill falls back to one token", { skip }, async () => {
   const [a, b] = [await instance("10"), await instance("10")];
   const target = deployment({ limit: 50, windowSeconds: 3600, algorithm: "token", burst: 50 });
-  const answers: Answer[] = [];
-  for (let i = 0; i < 47; i++) answers.push(await check(a, target));
+  const answers: Answer[] = [await check(b, target)];
+  for (let i = 0; i < 46; i++) answers.push(await check(a, target));
   const before = await scriptCalls();
-  // The other instance's first lease asks for 5 tokens where 3 are left: refused, it asks for 1.
-  for (let i = 0; i < 6; i++) answers.push(await check(b, target));
+  // The other instance last saw 49 left and asks for 5 where 3 are: refused, it asks for 1.
+  for (let i = 0; i < 5; i++) answers.push(await check(b, target));
   assert.equal(admitted(answers), 50);
   assert.deepEqual(
     answers.slice(47).map((x) => x.admitted),
-    [true, true, true, false, false, false],
+    [true, true, true, false, false],
   );
-  assert.equal((await scriptCalls()) - before, 1 + 5, "the user's lease, then 5, 1, 1, 1 and the refusal");
+  assert.equal((await scriptCalls()) - before, 1 + 5, "the user's lease, then 5 and 1, 1, 1, and the refusal (the last check is refused from memory)");
 });
