@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
+import type { Awaitable } from "@/lib/awaitable";
 import { db } from "@/lib/db";
 import { parseInput } from "@/lib/http/validation";
 
@@ -44,7 +45,7 @@ const globalForTokens = globalThis as unknown as { gatehouseTokenCache?: Map<str
 const tokenCache = (globalForTokens.gatehouseTokenCache ??= new Map());
 
 /** The user an API token belongs to, or null. Cached briefly: revoking through the app clears the cache. */
-export function userIdForApiToken(token: string): string | null | Promise<string | null> {
+export function userIdForApiToken(token: string): Awaitable<string | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
   const hash = hashToken(token);
   const cached = tokenCache.get(hash);

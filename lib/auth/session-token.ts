@@ -1,5 +1,6 @@
 import { hkdfSync } from "node:crypto";
 import { jwtDecrypt } from "jose";
+import type { Awaitable } from "@/lib/awaitable";
 
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
 export const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
@@ -27,7 +28,7 @@ export class SessionTokenVerifier {
    * The signed-in user's id, or null when the token is missing, forged, tampered with or expired.
    * A token verified before answers at once, without a promise: this runs on every gateway request.
    */
-  userId(token: string | undefined): string | null | Promise<string | null> {
+  userId(token: string | undefined): Awaitable<string | null> {
     if (!token) return null;
     const known = this.verified.get(token);
     if (known && known.until > Date.now()) return known.userId;

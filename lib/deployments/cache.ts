@@ -1,3 +1,4 @@
+import type { Awaitable } from "@/lib/awaitable";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { DeploymentStatusName } from "@/lib/deployments/schema";
@@ -31,7 +32,7 @@ export const routingFields = {
 
 interface Entry {
   /** The query while it runs, then its answer: a request that finds the answer reads it without a promise. */
-  value: RoutableDeployment | null | Promise<RoutableDeployment | null>;
+  value: Awaitable<RoutableDeployment | null>;
   expires: number;
 }
 
@@ -60,7 +61,7 @@ async function load(id: string): Promise<RoutableDeployment | null> {
  * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Concurrent misses share one query.
  * Changes made through this process invalidate at once; changes from another process show within the TTL.
  */
-export function routableDeployment(id: string): RoutableDeployment | null | Promise<RoutableDeployment | null> {
+export function routableDeployment(id: string): Awaitable<RoutableDeployment | null> {
   const now = Date.now();
   const cached = entries.get(id);
   if (cached && cached.expires > now) return cached.value;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
+import { andThen, type Awaitable } from "@/lib/awaitable";
 import type { Config } from "@/lib/config";
 import { ApiError } from "@/lib/http/problem";
 
@@ -138,15 +139,10 @@ export class CircuitBreakers {
    * Lets a request through, or throws a 503 while the deployment's circuit is open. A closed circuit
    * synced lately admits at once, without a promise: this runs on every gateway request.
    */
-  admit(deploymentId: string, deploymentName: string): BreakerTicket | Promise<BreakerTicket> {
-    const circuit = this.synced(deploymentId);
-    if (circuit instanceof Promise) return circuit.then((synced) => this.admitThrough(synced, deploymentId, deploymentName));
-    return this.admitThrough(circuit, deploymentId, deploymentName);
-  }
-
-  private admitThrough(circuit: Circuit, deploymentId: string, deploymentName: string): BreakerTicket | Promise<BreakerTicket> {
-    if (circuit.shared.state === "closed") return { deploymentId, probe: false };
-    return this.admitWhileFailing(circuit, deploymentId, deploymentName);
+  admit(deploymentId: string, deploymentName: string): Awaitable<BreakerTicket> {
+    return andThen(this.synced(deploymentId), (circuit) =>
+      circuit.shared.state === "closed" ? { deploymentId, probe: false } : this.admitWhileFailing(circuit, deploymentId, deploymentName),
+    );
   }
 
   private async admitWhileFailing(circuit: Circuit, deploymentId: string, deploymentName: string): Promise<BreakerTicket> {
@@ -208,7 +204,7 @@ export class CircuitBreakers {
     return (await this.synced(deploymentId)).shared.state;
   }
 
-  private synced(deploymentId: string): Circuit | Promise<Circuit> {
+  private synced(deploymentId: string): Awaitable<Circuit> {
     let circuit = this.circuits.get(deploymentId);
     if (!circuit) {
       circuit = new Circuit(this.settings.GATEWAY_BREAKER_COOLDOWN_MS);

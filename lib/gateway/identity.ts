@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { andThen, type Awaitable } from "@/lib/awaitable";
 import { apiTokenPrefix, userIdForApiToken } from "@/lib/auth/api-tokens";
 import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
@@ -28,14 +29,10 @@ export class Authenticator {
   }
 
   /** Who is calling, from an API token or the session cookie; null when neither is valid. At once when the token was seen lately. */
-  identify(headers: IncomingHttpHeaders): Identity | null | Promise<Identity | null> {
+  identify(headers: IncomingHttpHeaders): Awaitable<Identity | null> {
     const token = presentedApiToken(headers);
     const via = token ? "api-token" : "session";
     const userId = token ? userIdForApiToken(token) : this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie)));
-    return userId instanceof Promise ? userId.then((id) => identity(id, via)) : identity(userId, via);
+    return andThen(userId, (id): Identity | null => (id ? { userId: id, via } : null));
   }
-}
-
-function identity(userId: string | null, via: Identity["via"]): Identity | null {
-  return userId ? { userId, via } : null;
 }

@@ -1,4 +1,5 @@
 import type { Ratelimit } from "@upstash/ratelimit";
+import type { Awaitable } from "@/lib/awaitable";
 import type { LimitResult } from "@/lib/gateway/memory-limiter";
 
 class LimiterUnavailable extends Error {}
@@ -60,7 +61,7 @@ export class LeasedLimiter {
     private readonly deadlineMs: number,
   ) {}
 
-  limit(identifier: string): LimitResult | Promise<LimitResult> {
+  limit(identifier: string): Awaitable<LimitResult> {
     const lease = this.leases.get(identifier);
     const current = lease && Date.now() < lease.reset ? lease : undefined;
     if (current && (current.tokens > 0 || current.refused)) return take(current);

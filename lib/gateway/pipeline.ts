@@ -1,5 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import { andThen, type Awaitable } from "@/lib/awaitable";
 import { config } from "@/lib/config";
 import { routableDeployment, type RoutableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
@@ -277,17 +278,15 @@ export class Gateway {
     }
   }
 
-  private authenticate(request: GatewayRequest): Identity | Promise<Identity> {
-    const found = this.authenticator.identify(request.headers);
-    return found instanceof Promise ? found.then(signedIn) : signedIn(found);
+  private authenticate(request: GatewayRequest): Awaitable<Identity> {
+    return andThen(this.authenticator.identify(request.headers), signedIn);
   }
 
-  private authorize(identity: Identity, target: GatewayTarget, progress: Progress): RoutableDeployment | Promise<RoutableDeployment> {
+  private authorize(identity: Identity, target: GatewayTarget, progress: Progress): Awaitable<RoutableDeployment> {
     if (identity.userId !== target.userId) {
       throw new ApiError(403, "forbidden", "Forbidden", "This gateway path belongs to another user.");
     }
-    const found = routableDeployment(target.deploymentId);
-    return found instanceof Promise ? found.then((deployment) => servable(deployment, identity, progress)) : servable(found, identity, progress);
+    return andThen(routableDeployment(target.deploymentId), (deployment) => servable(deployment, identity, progress));
   }
 
   private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<WrittenAnswer> {

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
+import type { Awaitable } from "@/lib/awaitable";
 import type { Config } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { LeasedLimiter } from "@/lib/gateway/leased-limiter";
@@ -16,7 +17,7 @@ export interface RateRule {
 }
 
 interface Limiter {
-  limit(identifier: string): Promise<LimitResult> | LimitResult;
+  limit(identifier: string): Awaitable<LimitResult>;
 }
 
 /** Counts the limiter's own failures (Redis slow or down), for logs and metrics. */
@@ -49,7 +50,7 @@ export class RateLimiter {
    * Answers from memory or from a lease come at once, without a promise, and cannot fail; Redis may be
    * slow or gone, and then the configured failure policy applies.
    */
-  check(userId: string, deployment: RoutableDeployment): OutgoingHttpHeaders | Promise<OutgoingHttpHeaders> {
+  check(userId: string, deployment: RoutableDeployment): Awaitable<OutgoingHttpHeaders> {
     const deploymentRule = deployment.rate ?? this.deploymentRule;
     const user = this.limiter(this.userRule).limit(`user:${userId}`);
     const perDeployment = this.limiter(deploymentRule).limit(`deployment:${deployment.id}`);
