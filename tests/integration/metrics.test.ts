@@ -69,7 +69,8 @@ test("refusals, limits, open circuits and upstream errors each leave one row wit
   assert.deepEqual([stoppedRow.status, stoppedRow.outcome, stoppedRow.deploymentId], [503, "refused", stopped.id]);
 
   const limited = await newDeployment(owner, upstream.url);
-  await patchDeployment(owner, limited.id, { rateLimit: "1/1m" });
+  // A token bucket: a sliding window of one straddling a minute boundary would round the second request in.
+  await patchDeployment(owner, limited.id, { rateLimit: "1/1m", rateLimitAlgorithm: "token" });
   await send(`${limited.path}/`);
   assert.deepEqual(((r) => [r.status, r.outcome])((await send(`${limited.path}/`)).row), [429, "rate-limited"]);
 

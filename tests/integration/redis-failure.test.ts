@@ -31,7 +31,7 @@ const call = (app: RunningApp, path: string) => fetch(`${app.url}${path}`, { hea
 
 test("with Redis down, `allow` lets requests through and `deny` refuses with 503, never 500; limits resume when Redis returns", { skip }, async () => {
   const deployment = await newDeployment(owner, upstream.url);
-  assert.equal((await patchDeployment(owner, deployment.id, { rateLimit: "3/1m" }, allowing.url)).status, 200);
+  assert.equal((await patchDeployment(owner, deployment.id, { rateLimit: "3/1m", rateLimitAlgorithm: "token" }, allowing.url)).status, 200);
   await sleep(100);
   assert.equal((await call(allowing, `${deployment.path}/`)).status, 200);
 
