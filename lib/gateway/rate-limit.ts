@@ -31,6 +31,8 @@ const logIntervalMs = 60_000;
  */
 export class RateLimiter {
   private readonly limiters = new Map<string, Limiter>();
+  /** The same limiters by rule object, so the hot path skips building the key string. */
+  private readonly limitersByRule = new WeakMap<RateRule, Limiter>();
   private readonly userRule: RateRule;
   private readonly deploymentRule: RateRule;
 
@@ -87,12 +89,16 @@ export class RateLimiter {
   }
 
   private limiter(rule: RateRule): Limiter {
+    const known = this.limitersByRule.get(rule);
+    if (known) return known;
+    // A rule object seen for the first time (a deployment reloaded into the cache) finds its limiter by value.
     const key = `${rule.algorithm}:${rule.limit}/${rule.windowSeconds}s:${rule.burst ?? ""}`;
     let limiter = this.limiters.get(key);
     if (!limiter) {
       limiter = this.build(rule, key);
       this.limiters.set(key, limiter);
     }
+    this.limitersByRule.set(rule, limiter);
     return limiter;
   }
 
