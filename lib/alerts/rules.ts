@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
-import type { AlertKind, AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
+import { Prisma, type AlertKind, type AlertState } from "@/lib/generated/prisma/client.ts";
 import { namesInternalHost } from "@/lib/http/outbound";
 import { ApiError, ValidationError } from "@/lib/http/problem";
 import { parseInput } from "@/lib/http/validation";
@@ -67,6 +67,15 @@ function view(row: Row): RuleView {
   return { ...row, evaluatedAt: row.evaluatedAt?.toISOString() ?? null, createdAt: row.createdAt.toISOString() };
 }
 
+// Names are checked again as they resolve, at each delivery; an address that is plainly internal is refused now.
+function refuseInternalWebhook(webhookUrl: string | null): void {
+  if (webhookUrl && !config().ALERTS_WEBHOOK_ALLOW_INTERNAL && namesInternalHost(new URL(webhookUrl).hostname)) {
+    throw new ValidationError([{ path: "webhookUrl", message: "must reach a public address, not a loopback, private or link-local one" }]);
+  }
+}
+
+const newWebhookSecret = () => `whsec_${randomBytes(32).toString("base64url")}`;
+
 const deploymentNotFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
 
 async function requireOwnedDeployment(userId: string, deploymentId: string): Promise<void> {
@@ -79,11 +88,8 @@ export async function createAlertRule(userId: string, deploymentId: string, inpu
   const rule = parseInput(ruleInputSchema, input);
   await requireOwnedDeployment(userId, deploymentId);
   const webhookUrl = rule.webhookUrl ?? null;
-  // Names are checked again as they resolve, at each delivery; an address that is plainly internal is refused now.
-  if (webhookUrl && !config().ALERTS_WEBHOOK_ALLOW_INTERNAL && namesInternalHost(new URL(webhookUrl).hostname)) {
-    throw new ValidationError([{ path: "webhookUrl", message: "must reach a public address, not a loopback, private or link-local one" }]);
-  }
-  const webhookSecret = webhookUrl ? `whsec_${randomBytes(32).toString("base64url")}` : null;
+  refuseInternalWebhook(webhookUrl);
+  const webhookSecret = webhookUrl ? newWebhookSecret() : null;
   const row = await db().alertRule.create({
     data: {
       deploymentId,
@@ -103,7 +109,54 @@ export async function listAlertRules(userId: string, deploymentId: string): Prom
   return (await db().alertRule.findMany({ where: { deploymentId }, select, orderBy: { createdAt: "asc" } })).map(view);
 }
 
+/** What an owner may change in a rule: its condition and its webhook, never its kind (that is another rule). */
+export const ruleChangeSchema = z
+  .object({
+    threshold: z.coerce.number({ error: "must be a number" }).nullish(),
+    windowMinutes: z.coerce.number({ error: "must be a whole number of minutes" }).optional(),
+    webhookUrl: z.string().nullish(),
+  })
+  .strict();
+
+const ruleNotFound = () => new ApiError(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.");
+
+/**
+ * Changes a rule. A new condition is evaluated at the next pass, from the rule's current state, so
+ * loosening a firing rule resolves it with a notification. A new webhook URL gets a new signing secret,
+ * returned only in this answer: the old receiver's secret must not sign for another.
+ */
+export async function updateAlertRule(userId: string, deploymentId: string, ruleId: string, input: unknown): Promise<RuleView & { webhookSecret: string | null }> {
+  const change = parseInput(ruleChangeSchema, input);
+  const current = await db().alertRule.findFirst({ where: { id: ruleId, deploymentId, deployment: { userId } }, select: { ...select, webhookSecret: true } });
+  if (!current) throw ruleNotFound();
+  // The whole rule as it would be, checked as a new one is, so both give the same errors for the same input.
+  const rule = parseInput(ruleInputSchema, {
+    kind: current.kind,
+    threshold: "threshold" in change ? change.threshold : current.threshold,
+    windowMinutes: change.windowMinutes ?? current.windowMinutes,
+    webhookUrl: "webhookUrl" in change ? change.webhookUrl : current.webhookUrl,
+  });
+  const webhookUrl = rule.webhookUrl ?? null;
+  refuseInternalWebhook(webhookUrl);
+  const webhookChanged = webhookUrl !== current.webhookUrl;
+  const webhookSecret = webhookChanged ? webhookUrl && newWebhookSecret() : current.webhookSecret;
+  const threshold = usesThreshold(rule.kind) ? rule.threshold : null;
+  const conditionChanged = threshold !== current.threshold || rule.windowMinutes !== current.windowMinutes;
+  try {
+    const row = await db().alertRule.update({
+      where: { id: ruleId },
+      data: { threshold, windowMinutes: rule.windowMinutes, webhookUrl, webhookSecret, ...(conditionChanged ? { evaluatedAt: null } : {}) },
+      select,
+    });
+    return { ...view(row), webhookSecret: webhookChanged ? webhookSecret : null };
+  } catch (error) {
+    // Deleted since it was read.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw ruleNotFound();
+    throw error;
+  }
+}
+
 export async function deleteAlertRule(userId: string, deploymentId: string, ruleId: string): Promise<void> {
   const { count } = await db().alertRule.deleteMany({ where: { id: ruleId, deploymentId, deployment: { userId } } });
-  if (!count) throw new ApiError(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.");
+  if (!count) throw ruleNotFound();
 }

@@ -43,6 +43,23 @@ test("the owner creates an alert rule, stops the deployment, and sees the rule f
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: testInfo.outputPath("alerts-panel-desktop.png"), fullPage: true });
 
+  // Editing keeps the rule: a bad threshold is refused in place, a good one and no webhook are saved.
+  await page.getByRole("button", { name: "Done" }).click();
+  const errorRate = page.locator('tr[data-rule="error_rate"]');
+  await errorRate.getByRole("button", { name: "Edit" }).click();
+  const editor = page.getByRole("form", { name: "Edit Error rate rule" });
+  await expect(editor.getByLabel("Webhook URL (optional)")).toHaveValue("https://hooks.example.com/gatehouse");
+  await editor.getByLabel("Is above (%)").fill("150");
+  await editor.evaluate((form: HTMLFormElement) => (form.noValidate = true));
+  await editor.getByRole("button", { name: "Save rule" }).click();
+  await expect(editor.locator(".alert-error")).toContainText("threshold: is a percentage: 0 to 100");
+  await editor.getByLabel("Is above (%)").fill("75");
+  await editor.getByLabel("Webhook URL (optional)").fill("");
+  await editor.getByRole("button", { name: "Save rule" }).click();
+  await expect(editor).toHaveCount(0);
+  await expect(errorRate).toContainText("above 75 % over 10 min");
+  await expect(errorRate).toContainText("in-app only");
+
   await page.locator("#alert-kind").selectOption("not_running");
   await expect(page.locator("#alert-threshold")).toHaveCount(0);
   await page.getByRole("button", { name: "Add rule" }).click();

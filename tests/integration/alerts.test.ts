@@ -162,6 +162,58 @@ test("rules read the per-minute rollups, whoever wrote them", async () => {
   assert.equal(alert.userId, owner.id);
 });
 
+const editRule = (deploymentId: string, ruleId: string, change: Record<string, unknown>, user = owner) =>
+  fetch(`${app}/api/deployments/${deploymentId}/alerts/${ruleId}`, {
+    method: "PATCH",
+    headers: { cookie: user.cookie, "content-type": "application/json" },
+    body: JSON.stringify(change),
+  });
+
+test("an edited rule keeps its kind and state, is checked like a new one, resolves when loosened, and a new webhook gets a new secret", async () => {
+  const deployment = await newDeployment(owner, upstream.url);
+  const rule = await newRule(deployment.id, { kind: "rate_limited", threshold: 10, windowMinutes: 2, webhookUrl: "https://hooks.example.com/a" });
+  const storedSecret = async () => (await db().alertRule.findUniqueOrThrow({ where: { id: rule.id } })).webhookSecret;
+  assert.equal(await storedSecret(), rule.webhookSecret);
+  await db().requestRollup.create({
+    data: { deploymentId: deployment.id, minute: new Date(Math.floor(Date.now() / 60_000) * 60_000), requests: 15, status1xx: 0, status2xx: 0, status3xx: 0, status4xx: 15, status5xx: 0, rateLimited: 15, durationMsSum: 15, latencyBuckets: new Array<number>(latencyBucketCount).fill(0), bytesIn: 0, bytesOut: 0 },
+  });
+  await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
+
+  for (const [change, field] of [
+    [{ threshold: -1 }, "threshold"],
+    [{ threshold: null }, "threshold"],
+    [{ windowMinutes: 0 }, "windowMinutes"],
+    [{ webhookUrl: "ftp://hooks.example.com/a" }, "webhookUrl"],
+    [{ kind: "not_running" }, ""],
+  ] as const) {
+    const response = await editRule(deployment.id, rule.id, change);
+    assert.equal(response.status, 400, JSON.stringify(change));
+    assert.ok((await response.json()).errors.some((error: { path: string }) => error.path === field), JSON.stringify(change));
+  }
+  const stranger = await newUser();
+  assert.equal((await editRule(deployment.id, rule.id, { threshold: 20 }, stranger)).status, 404);
+  assert.equal((await editRule(deployment.id, "nosuchrule", { threshold: 20 })).status, 404);
+  const notJson = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "PATCH", headers: { cookie: owner.cookie }, body: "{" });
+  assert.equal(notJson.status, 400);
+
+  const loosened = await editRule(deployment.id, rule.id, { threshold: 20 });
+  assert.equal(loosened.status, 200);
+  const view = await loosened.json();
+  assert.deepEqual([view.kind, view.threshold, view.windowMinutes, view.webhookUrl, view.webhookSecret], ["rate_limited", 20, 2, "https://hooks.example.com/a", null]);
+  assert.equal(await storedSecret(), rule.webhookSecret, "the same receiver keeps its secret");
+  await eventually("the loosened rule resolves", async () => (await statesOf(rule.id)).length === 2);
+  const [, resolved] = await alertsOf(rule.id);
+  assert.equal(resolved.state, "ok");
+  assert.match(resolved.message, /\(threshold 20\)/);
+
+  const moved = await (await editRule(deployment.id, rule.id, { webhookUrl: "https://hooks.example.com/b" })).json();
+  assert.match(moved.webhookSecret, /^whsec_/);
+  assert.notEqual(moved.webhookSecret, rule.webhookSecret, "a new receiver gets a new secret");
+  assert.equal(await storedSecret(), moved.webhookSecret);
+  const removed = await (await editRule(deployment.id, rule.id, { webhookUrl: "" })).json();
+  assert.deepEqual([removed.webhookUrl, removed.webhookSecret, await storedSecret()], [null, null, null]);
+});
+
 test("notifications: listed newest first with an unread count, and marked read", async () => {
   const user = await newUser();
   const deployment = await newDeployment(user, upstream.url);

@@ -1,47 +1,107 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { alertKindLabels, thresholdUnits } from "@/lib/alerts/labels";
 import type { AlertKind } from "@/lib/generated/prisma/enums.ts";
 
 const kinds = Object.keys(alertKindLabels) as AlertKind[];
 
-/** Adds a rule; a webhook's signing secret comes back once and is shown until the owner dismisses it. */
+/** The editable part of a rule as the API takes it, read from a form holding `RuleFields`. */
+function ruleFromForm(kind: AlertKind, form: FormData) {
+  return {
+    ...(thresholdUnits[kind] ? { threshold: String(form.get("threshold")).trim() || null, windowMinutes: form.get("windowMinutes") } : {}),
+    webhookUrl: String(form.get("webhookUrl")).trim() || null,
+  };
+}
+
+/** Sends a rule to the API; answers with the problem's detail on failure, or the webhook secret shown once. */
+async function submitRule(url: string, method: "POST" | "PATCH", body: object): Promise<{ error: string } | { webhookSecret: string | null }> {
+  const response = await fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const answer = await response.json().catch(() => null);
+  if (!response.ok) return { error: answer?.detail ?? "The rule could not be saved." };
+  return { webhookSecret: answer?.webhookSecret ?? null };
+}
+
+/** Threshold, window and webhook inputs; `idPrefix` keeps labels unique when several forms share the page. */
+function RuleFields({ kind, idPrefix, rule }: { kind: AlertKind; idPrefix: string; rule?: { threshold: number | null; windowMinutes: number; webhookUrl: string | null } }) {
+  const unit = thresholdUnits[kind];
+  return (
+    <>
+      {unit && (
+        <>
+          <div className="field">
+            <label htmlFor={`${idPrefix}-threshold`}>Is above ({unit})</label>
+            <input
+              id={`${idPrefix}-threshold`}
+              name="threshold"
+              type="number"
+              min={0}
+              max={kind === "error_rate" ? 100 : undefined}
+              step={kind === "error_rate" ? "any" : 1}
+              defaultValue={rule?.threshold ?? undefined}
+              required
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${idPrefix}-window`}>Over (minutes)</label>
+            <input id={`${idPrefix}-window`} name="windowMinutes" type="number" min={1} max={1440} defaultValue={rule?.windowMinutes ?? 5} required />
+          </div>
+        </>
+      )}
+      <div className="field alert-webhook-field">
+        <label htmlFor={`${idPrefix}-webhook`}>Webhook URL (optional)</label>
+        <input id={`${idPrefix}-webhook`} name="webhookUrl" type="url" placeholder="https://hooks.example.com/gatehouse" defaultValue={rule?.webhookUrl ?? ""} />
+        <small className="muted">Receives a signed JSON POST when the rule fires and when it resolves.</small>
+      </div>
+    </>
+  );
+}
+
+/** A webhook's signing secret, shown once until the owner dismisses it. */
+function WebhookSecret({ secret, onDone }: { secret: string; onDone: () => void }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="alert alert-ok webhook-secret" role="status">
+      <div>Rule saved with a new webhook. Its signing secret is shown only now: copy it into your receiver.</div>
+      <div className="secret-row">
+        <code data-testid="webhook-secret">{secret}</code>
+        <button
+          className="button button-small"
+          type="button"
+          onClick={async () => {
+            await navigator.clipboard.writeText(secret);
+            setCopied(true);
+          }}
+        >
+          {copied ? "Copied" : "Copy"}
+        </button>
+        <button className="button button-small" type="button" onClick={onDone}>Done</button>
+      </div>
+    </div>
+  );
+}
+
+/** Adds a rule. */
 export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
   const router = useRouter();
   const [kind, setKind] = useState<AlertKind>("error_rate");
   const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string | null>(null);
-  const [copied, setCopied] = useState(false);
   const [pending, setPending] = useState(false);
-  const unit = thresholdUnits[kind];
 
   async function create(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const formElement = event.currentTarget;
-    const form = new FormData(formElement);
     setPending(true);
     setError(undefined);
     setSecret(null);
-    const response = await fetch(`/api/deployments/${deploymentId}/alerts`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        kind,
-        ...(unit ? { threshold: String(form.get("threshold")).trim() || null, windowMinutes: form.get("windowMinutes") } : {}),
-        webhookUrl: String(form.get("webhookUrl")).trim() || null,
-      }),
-    });
+    const result = await submitRule(`/api/deployments/${deploymentId}/alerts`, "POST", { kind, ...ruleFromForm(kind, new FormData(formElement)) });
     setPending(false);
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      setError(body?.detail ?? "The rule could not be created.");
-      return;
-    }
+    if ("error" in result) return setError(result.error);
     formElement.reset();
     setKind("error_rate");
-    setSecret(body.webhookSecret);
+    setSecret(result.webhookSecret);
     router.refresh();
   }
 
@@ -49,25 +109,7 @@ export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
     <form onSubmit={create} className="settings-form alert-rule-form" aria-label="New alert rule">
       <h3>New rule</h3>
       {error && <div className="alert alert-error" role="alert">{error}</div>}
-      {secret && (
-        <div className="alert alert-ok webhook-secret" role="status">
-          <div>Rule created. Its webhook signing secret is shown only now: copy it into your receiver.</div>
-          <div className="secret-row">
-            <code data-testid="webhook-secret">{secret}</code>
-            <button
-              className="button button-small"
-              type="button"
-              onClick={async () => {
-                await navigator.clipboard.writeText(secret);
-                setCopied(true);
-              }}
-            >
-              {copied ? "Copied" : "Copy"}
-            </button>
-            <button className="button button-small" type="button" onClick={() => setSecret(null)}>Done</button>
-          </div>
-        </div>
-      )}
+      {secret && <WebhookSecret secret={secret} onDone={() => setSecret(null)} />}
       <div className="alert-form-grid">
         <div className="field">
           <label htmlFor="alert-kind">When</label>
@@ -77,45 +119,84 @@ export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
             ))}
           </select>
         </div>
-        {unit && (
-          <>
-            <div className="field">
-              <label htmlFor="alert-threshold">Is above ({unit})</label>
-              <input id="alert-threshold" name="threshold" type="number" min={0} max={kind === "error_rate" ? 100 : undefined} step={kind === "error_rate" ? "any" : 1} required />
-            </div>
-            <div className="field">
-              <label htmlFor="alert-window">Over (minutes)</label>
-              <input id="alert-window" name="windowMinutes" type="number" min={1} max={1440} defaultValue={5} required />
-            </div>
-          </>
-        )}
-      </div>
-      <div className="field">
-        <label htmlFor="alert-webhook">Webhook URL (optional)</label>
-        <input id="alert-webhook" name="webhookUrl" type="url" placeholder="https://hooks.example.com/gatehouse" />
-        <small className="muted">Receives a signed JSON POST when the rule fires and when it resolves.</small>
+        <RuleFields kind={kind} idPrefix="alert" />
       </div>
       <button className="button button-primary" type="submit" disabled={pending}>{pending ? "Adding…" : "Add rule"}</button>
     </form>
   );
 }
 
-export function DeleteRuleButton({ deploymentId, ruleId }: { deploymentId: string; ruleId: string }) {
+export interface EditableRule {
+  id: string;
+  kind: AlertKind;
+  threshold: number | null;
+  windowMinutes: number;
+  webhookUrl: string | null;
+}
+
+/**
+ * A rule's row (its cells come from the server) with Edit and Delete; editing opens a form in the row
+ * below, so the table keeps its columns on every screen.
+ */
+export function AlertRuleRow({ deploymentId, rule, children }: { deploymentId: string; rule: EditableRule; children: ReactNode }) {
   const router = useRouter();
+  const [editing, setEditing] = useState(false);
   const [pending, setPending] = useState(false);
+  const [error, setError] = useState<string>();
+  const [secret, setSecret] = useState<string | null>(null);
+  const url = `/api/deployments/${deploymentId}/alerts/${rule.id}`;
+
+  async function save(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    setPending(true);
+    setError(undefined);
+    const result = await submitRule(url, "PATCH", ruleFromForm(rule.kind, new FormData(event.currentTarget)));
+    setPending(false);
+    if ("error" in result) return setError(result.error);
+    setEditing(false);
+    setSecret(result.webhookSecret);
+    router.refresh();
+  }
+
   return (
-    <button
-      className="button button-small"
-      type="button"
-      disabled={pending}
-      onClick={async () => {
-        setPending(true);
-        await fetch(`/api/deployments/${deploymentId}/alerts/${ruleId}`, { method: "DELETE" });
-        setPending(false);
-        router.refresh();
-      }}
-    >
-      Delete
-    </button>
+    <>
+      <tr data-rule={rule.kind}>
+        {children}
+        <td className="alert-actions">
+          <button className="button button-small" type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
+            {editing ? "Cancel" : "Edit"}
+          </button>{" "}
+          <button
+            className="button button-small"
+            type="button"
+            disabled={pending}
+            onClick={async () => {
+              setPending(true);
+              await fetch(url, { method: "DELETE" });
+              setPending(false);
+              router.refresh();
+            }}
+          >
+            Delete
+          </button>
+        </td>
+      </tr>
+      {(editing || secret) && (
+        <tr className="alert-rule-editor" data-editing={rule.kind}>
+          <td colSpan={5}>
+            {secret && <WebhookSecret secret={secret} onDone={() => setSecret(null)} />}
+            {editing && (
+              <form onSubmit={save} className="settings-form" aria-label={`Edit ${alertKindLabels[rule.kind]} rule`}>
+                {error && <div className="alert alert-error" role="alert">{error}</div>}
+                <div className="alert-form-grid">
+                  <RuleFields kind={rule.kind} idPrefix={`rule-${rule.id}`} rule={rule} />
+                </div>
+                <button className="button button-primary" type="submit" disabled={pending}>{pending ? "Saving…" : "Save rule"}</button>
+              </form>
+            )}
+          </td>
+        </tr>
+      )}
+    </>
   );
 }

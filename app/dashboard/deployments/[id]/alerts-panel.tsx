@@ -1,5 +1,5 @@
 import "@/app/components/alerts.css";
-import { AlertRuleForm, DeleteRuleButton } from "@/app/dashboard/deployments/[id]/alert-rule-controls";
+import { AlertRuleForm, AlertRuleRow } from "@/app/dashboard/deployments/[id]/alert-rule-controls";
 import { alertKindLabels, conditionText, thresholdUnits } from "@/lib/alerts/labels";
 import { listAlertRules } from "@/lib/alerts/rules";
 
@@ -9,7 +9,7 @@ function lastValue(kind: keyof typeof thresholdUnits, value: number | null): str
   return unit ? `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}` : value >= 1 ? "yes" : "no";
 }
 
-/** The deployment's alert rules with their current state, and the form to add one. */
+/** The deployment's alert rules with their current state, each editable, and the form to add one. */
 export async function AlertsPanel({ userId, deploymentId }: { userId: string; deploymentId: string }) {
   const rules = await listAlertRules(userId, deploymentId);
   return (
@@ -30,7 +30,7 @@ export async function AlertsPanel({ userId, deploymentId }: { userId: string; de
           </thead>
           <tbody>
             {rules.map((rule) => (
-              <tr key={rule.id} data-rule={rule.kind}>
+              <AlertRuleRow key={rule.id} deploymentId={deploymentId} rule={{ id: rule.id, kind: rule.kind, threshold: rule.threshold, windowMinutes: rule.windowMinutes, webhookUrl: rule.webhookUrl }}>
                 <td>
                   <strong>{alertKindLabels[rule.kind]}</strong> <span className="muted">{conditionText(rule.kind, rule.threshold, rule.windowMinutes)}</span>
                 </td>
@@ -39,10 +39,7 @@ export async function AlertsPanel({ userId, deploymentId }: { userId: string; de
                 </td>
                 <td data-label="Last value">{rule.evaluatedAt ? lastValue(rule.kind, rule.lastValue) : "—"}</td>
                 <td className="alert-webhook" data-label="Webhook">{rule.webhookUrl ? <span className="mono">{new URL(rule.webhookUrl).host}</span> : <span className="muted">in-app only</span>}</td>
-                <td className="alert-actions">
-                  <DeleteRuleButton deploymentId={deploymentId} ruleId={rule.id} />
-                </td>
-              </tr>
+              </AlertRuleRow>
             ))}
           </tbody>
         </table>
