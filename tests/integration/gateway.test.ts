@@ -395,7 +395,7 @@ describe("7. failures", () => {
     const id = randomUUID();
     const controller = new AbortController();
     const pending = get(`${deployment.path}/hang`, { signal: controller.signal, headers: { "x-test-id": id } }).catch(() => null);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    for (let waited = 0; !upstream.received.has(id) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
     controller.abort();
     await pending;
     for (let waited = 0; !upstream.aborted.has(id) && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -10,6 +10,7 @@ import { RateLimiter, type RateRule } from "@/lib/gateway/rate-limit";
 import { ApiError } from "@/lib/http/problem";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 import { testSecret } from "@/tests/support/app";
+import { clearOfWindowEnd } from "@/tests/support/fixtures";
 import { DisposableRedis } from "@/tests/support/redis-server";
 
 // The gateway's limiter against a redis-server of its own, whose command counts are this file's alone;
@@ -28,7 +29,7 @@ after(async () => {
 
 /** A limiter whose Redis client has already sent each script once: a new client's first EVALSHA of a script fails and is sent again. */
 async function instance(lease: string): Promise<RateLimiter> {
-  const settings = parseConfig({ NEXTAUTH_SECRET: testSecret, GATEWAY_RATE_LIMIT_USER: "1000000/1h", GATEWAY_RATE_LIMIT_LEASE: lease });
+  const settings = parseConfig({ NEXTAUTH_SECRET: testSecret, GATEWAY_RATE_LIMIT_USER: "1000000/1h", GATEWAY_RATE_LIMIT_LEASE: lease, GATEWAY_RATE_LIMIT_TIMEOUT_MS: "2000" });
   const connection = new TcpRequester(await server.url());
   connections.push(connection);
   const limiter = new RateLimiter(settings, new Redis(connection));
@@ -65,6 +66,8 @@ async function check(limiter: RateLimiter, target: RoutableDeployment): Promise<
 const admitted = (answers: Answer[]) => answers.filter((a) => a.admitted).length;
 
 test("one instance admits exactly the limit from leases, with a fraction of the round trips", { skip }, async () => {
+  // Sliding windows of an hour, aligned to the clock: one straddling the hour would round a request in.
+  await clearOfWindowEnd(3600, 60_000);
   const leasing = await instance("10");
   const target = deployment({ limit: 100, windowSeconds: 3600, algorithm: "sliding" });
   const before = await scriptCalls();
@@ -94,6 +97,7 @@ test("one instance admits exactly the limit from leases, with a fraction of the 
 });
 
 test("instances sharing Redis never admit more than the limit together, sequentially or all at once", { skip }, async () => {
+  await clearOfWindowEnd(3600, 60_000);
   const [a, b, c] = [await instance("10"), await instance("10"), await instance("10")];
   const alternating = deployment({ limit: 100, windowSeconds: 3600, algorithm: "sliding" });
   const answers: Answer[] = [];

@@ -17,7 +17,8 @@ let owner: TestUser;
 before(async () => {
   if (skip) return;
   await Promise.all([redis.start(), upstream.start()]);
-  const env = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: await redis.url() };
+  // The default deadline: what keeps requests moving while Redis is gone is part of what is tested.
+  const env = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150" };
   [allowing, denying] = await Promise.all([startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" }), startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" })]);
   owner = await newUser();
 });

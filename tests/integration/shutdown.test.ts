@@ -42,9 +42,11 @@ test("on SIGTERM an upload in flight completes, a long event stream is ended at 
     },
   });
   const uploadId = `shutdown-${randomUUID()}`;
+  const requestsBefore = upstream.requestCount.value;
   const upload = fetch(`${app.url}${deployment.path}/upload`, { method: "POST", body, duplex: "half", headers: { cookie: owner.cookie, "x-request-id": uploadId } } as RequestInit);
 
-  await sleep(300);
+  // In flight means the upstream has it: a SIGTERM before the app has read its headers would find an idle connection.
+  while (upstream.requestCount.value === requestsBefore) await sleep(20);
   app.process.kill("SIGTERM");
   const response = await upload;
   assert.equal(response.status, 200);

@@ -36,6 +36,8 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
     GATEWAY_HEADERS_TIMEOUT_MS: "2000",
     GATEWAY_COUNTRY_HEADER: "cf-ipcountry",
     METRICS_TOKEN: testMetricsToken,
+    // A stalled machine must not turn a Redis answer into the failure policy's; redis-failure sets its own.
+    GATEWAY_RATE_LIMIT_TIMEOUT_MS: "2000",
     // Short enough to watch every breaker transition within a test.
     GATEWAY_BREAKER_COOLDOWN_MS: "1000",
     GATEWAY_BREAKER_MAX_COOLDOWN_MS: "4000",

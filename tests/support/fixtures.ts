@@ -45,6 +45,13 @@ export async function atWindowStart(seconds: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + 30));
 }
 
+/** Waits for the next window of `seconds` only when the current one has less than `needMs` left. */
+export async function clearOfWindowEnd(seconds: number, needMs: number): Promise<void> {
+  const ms = seconds * 1000;
+  const left = ms - (Date.now() % ms);
+  if (left < needMs) await new Promise((resolve) => setTimeout(resolve, left + 30));
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function newApiToken(owner: TestUser): Promise<string> {

@@ -21,6 +21,8 @@ export class TestUpstream {
   readonly server: Server;
   /** Requests (by x-test-id) whose connection closed before the upstream answered. */
   readonly aborted = new Set<string>();
+  /** Test ids (x-test-id) of the requests that reached this upstream. */
+  readonly received = new Set<string>();
   readonly requestCount = { value: 0 };
   /** Requests that reached `/flaky/…`, which answers 500 while `failing` is set. */
   readonly flakyCount = { value: 0 };
@@ -64,7 +66,10 @@ export class TestUpstream {
     const url = new URL(request.url ?? "/", "http://upstream");
     const path = url.pathname.replace(/^\/base(?=\/)/, "");
     const testId = String(request.headers["x-test-id"] ?? "");
-    if (testId) request.once("close", () => !response.writableEnded && this.aborted.add(testId));
+    if (testId) {
+      this.received.add(testId);
+      request.once("close", () => !response.writableEnded && this.aborted.add(testId));
+    }
 
     if (path === "/slow") {
       await new Promise((resolve) => setTimeout(resolve, Number(url.searchParams.get("ms") ?? 1000)));
