@@ -53,6 +53,10 @@ test("the owner creates an alert rule, stops the deployment, and sees the rule f
   await editor.evaluate((form: HTMLFormElement) => (form.noValidate = true));
   await editor.getByRole("button", { name: "Save rule" }).click();
   await expect(editor.locator(".alert-error")).toContainText("threshold: is a percentage: 0 to 100");
+  await page.screenshot({ path: testInfo.outputPath("alert-rule-editor-desktop.png"), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: testInfo.outputPath("alert-rule-editor-phone.png"), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
   await editor.getByLabel("Is above (%)").fill("75");
   await editor.getByLabel("Webhook URL (optional)").fill("");
   await editor.getByRole("button", { name: "Save rule" }).click();
