@@ -118,19 +118,21 @@ export async function claimDueRules(intervalMs: number, limit = 200): Promise<st
 
 /**
  * Evaluates one rule and, when its state changes, records the transition: one Alert row, marked for
- * webhook delivery when the rule has a URL. The state update is conditional on the state read, so a
- * transition is written once even if an evaluation ever overlapped another.
+ * webhook delivery when the rule has a URL. Writes are conditional on the state and condition read: a
+ * transition is written once even if an evaluation ever overlapped another, and a measurement against a
+ * condition the owner has just edited is dropped (the edit makes the rule due again).
  */
 async function evaluate(rule: ClaimedRule, now: Date): Promise<AlertState | null> {
   const value = await measure(rule, now);
   const next = nextState(rule.kind, rule.threshold, value, rule.state);
+  const unchanged = { id: rule.id, threshold: rule.threshold, windowMinutes: rule.windowMinutes };
   if (next === rule.state) {
-    // updateMany: the owner may have deleted the rule meanwhile, which is no failure.
-    await db().alertRule.updateMany({ where: { id: rule.id }, data: { lastValue: value } });
+    // updateMany: the owner may have deleted or edited the rule meanwhile, which is no failure.
+    await db().alertRule.updateMany({ where: unchanged, data: { lastValue: value } });
     return null;
   }
   return db().$transaction(async (tx) => {
-    const { count } = await tx.alertRule.updateMany({ where: { id: rule.id, state: rule.state }, data: { state: next, lastValue: value } });
+    const { count } = await tx.alertRule.updateMany({ where: { ...unchanged, state: rule.state }, data: { state: next, lastValue: value } });
     if (!count) return null;
     await tx.alert.create({
       data: {

@@ -110,7 +110,7 @@ export async function listAlertRules(userId: string, deploymentId: string): Prom
 }
 
 /** What an owner may change in a rule: its condition and its webhook, never its kind (that is another rule). */
-export const ruleChangeSchema = z
+const ruleChangeSchema = z
   .object({
     threshold: z.coerce.number({ error: "must be a number" }).nullish(),
     windowMinutes: z.coerce.number({ error: "must be a whole number of minutes" }).optional(),
@@ -139,13 +139,18 @@ export async function updateAlertRule(userId: string, deploymentId: string, rule
   const webhookUrl = rule.webhookUrl ?? null;
   refuseInternalWebhook(webhookUrl);
   const webhookChanged = webhookUrl !== current.webhookUrl;
-  const webhookSecret = webhookChanged ? webhookUrl && newWebhookSecret() : current.webhookSecret;
+  const webhookSecret = webhookUrl && newWebhookSecret();
   const threshold = usesThreshold(rule.kind) ? rule.threshold : null;
   const conditionChanged = threshold !== current.threshold || rule.windowMinutes !== current.windowMinutes;
   try {
+    // Only what this edit changes is written, so two edits of different fields at once both hold; the
+    // URL and its secret always move together.
     const row = await db().alertRule.update({
       where: { id: ruleId },
-      data: { threshold, windowMinutes: rule.windowMinutes, webhookUrl, webhookSecret, ...(conditionChanged ? { evaluatedAt: null } : {}) },
+      data: {
+        ...(conditionChanged ? { threshold, windowMinutes: rule.windowMinutes, evaluatedAt: null } : {}),
+        ...(webhookChanged ? { webhookUrl, webhookSecret } : {}),
+      },
       select,
     });
     return { ...view(row), webhookSecret: webhookChanged ? webhookSecret : null };

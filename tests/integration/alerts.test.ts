@@ -212,6 +212,13 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
   assert.equal(await storedSecret(), moved.webhookSecret);
   const removed = await (await editRule(deployment.id, rule.id, { webhookUrl: "" })).json();
   assert.deepEqual([removed.webhookUrl, removed.webhookSecret, await storedSecret()], [null, null, null]);
+
+  // Two edits of different fields at once: each writes only its own, so both hold.
+  const [condition, webhook] = await Promise.all([editRule(deployment.id, rule.id, { windowMinutes: 7 }), editRule(deployment.id, rule.id, { webhookUrl: "https://hooks.example.com/c" })]);
+  const { webhookSecret } = await webhook.json();
+  assert.equal(condition.status, 200);
+  const stored = await db().alertRule.findUniqueOrThrow({ where: { id: rule.id } });
+  assert.deepEqual([stored.windowMinutes, stored.threshold, stored.webhookUrl, stored.webhookSecret], [7, 20, "https://hooks.example.com/c", webhookSecret]);
 });
 
 test("notifications: listed newest first with an unread count, and marked read", async () => {

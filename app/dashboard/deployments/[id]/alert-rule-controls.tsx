@@ -15,12 +15,16 @@ function ruleFromForm(kind: AlertKind, form: FormData) {
   };
 }
 
-/** Sends a rule to the API; answers with the problem's detail on failure, or the webhook secret shown once. */
-async function submitRule(url: string, method: "POST" | "PATCH", body: object): Promise<{ error: string } | { webhookSecret: string | null }> {
-  const response = await fetch(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const answer = await response.json().catch(() => null);
-  if (!response.ok) return { error: answer?.detail ?? "The rule could not be saved." };
-  return { webhookSecret: answer?.webhookSecret ?? null };
+/** Sends a change to the API; answers with the problem's detail on failure, or the webhook secret shown once. */
+async function send(url: string, method: "POST" | "PATCH" | "DELETE", body?: object): Promise<{ error: string } | { webhookSecret: string | null }> {
+  try {
+    const response = await fetch(url, { method, ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}) });
+    const answer = await response.json().catch(() => null);
+    if (!response.ok) return { error: answer?.detail ?? `The rule could not be saved (${response.status}).` };
+    return { webhookSecret: answer?.webhookSecret ?? null };
+  } catch {
+    return { error: "The gateway could not be reached. Check your connection and try again." };
+  }
 }
 
 /** Threshold, window and webhook inputs; `idPrefix` keeps labels unique when several forms share the page. */
@@ -96,7 +100,7 @@ export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
     setPending(true);
     setError(undefined);
     setSecret(null);
-    const result = await submitRule(`/api/deployments/${deploymentId}/alerts`, "POST", { kind, ...ruleFromForm(kind, new FormData(formElement)) });
+    const result = await send(`/api/deployments/${deploymentId}/alerts`, "POST", { kind, ...ruleFromForm(kind, new FormData(formElement)) });
     setPending(false);
     if ("error" in result) return setError(result.error);
     formElement.reset();
@@ -109,7 +113,7 @@ export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
     <form onSubmit={create} className="settings-form alert-rule-form" aria-label="New alert rule">
       <h3>New rule</h3>
       {error && <div className="alert alert-error" role="alert">{error}</div>}
-      {secret && <WebhookSecret secret={secret} onDone={() => setSecret(null)} />}
+      {secret && <WebhookSecret key={secret} secret={secret} onDone={() => setSecret(null)} />}
       <div className="alert-form-grid">
         <div className="field">
           <label htmlFor="alert-kind">When</label>
@@ -141,20 +145,37 @@ export interface EditableRule {
 export function AlertRuleRow({ deploymentId, rule, children }: { deploymentId: string; rule: EditableRule; children: ReactNode }) {
   const router = useRouter();
   const [editing, setEditing] = useState(false);
-  const [pending, setPending] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [deleting, setDeleting] = useState(false);
   const [error, setError] = useState<string>();
   const [secret, setSecret] = useState<string | null>(null);
   const url = `/api/deployments/${deploymentId}/alerts/${rule.id}`;
+  const label = `${alertKindLabels[rule.kind]} rule`;
+  const editorId = `rule-${rule.id}-editor`;
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    setPending(true);
+    const change = ruleFromForm(rule.kind, new FormData(event.currentTarget));
+    setSaving(true);
     setError(undefined);
-    const result = await submitRule(url, "PATCH", ruleFromForm(rule.kind, new FormData(event.currentTarget)));
-    setPending(false);
+    const result = await send(url, "PATCH", change);
+    setSaving(false);
     if ("error" in result) return setError(result.error);
     setEditing(false);
-    setSecret(result.webhookSecret);
+    // A secret still on screen stays until dismissed, unless a newer one replaces it or its webhook is gone.
+    if (result.webhookSecret || !change.webhookUrl) setSecret(result.webhookSecret);
+    router.refresh();
+  }
+
+  async function remove() {
+    setDeleting(true);
+    setError(undefined);
+    const result = await send(url, "DELETE");
+    setDeleting(false);
+    if ("error" in result) {
+      setEditing(true);
+      return setError(result.error);
+    }
     router.refresh();
   }
 
@@ -163,35 +184,35 @@ export function AlertRuleRow({ deploymentId, rule, children }: { deploymentId: s
       <tr data-rule={rule.kind}>
         {children}
         <td className="alert-actions">
-          <button className="button button-small" type="button" aria-expanded={editing} onClick={() => setEditing(!editing)}>
-            {editing ? "Cancel" : "Edit"}
-          </button>{" "}
           <button
             className="button button-small"
             type="button"
-            disabled={pending}
-            onClick={async () => {
-              setPending(true);
-              await fetch(url, { method: "DELETE" });
-              setPending(false);
-              router.refresh();
+            aria-label={editing ? `Cancel editing ${label}` : `Edit ${label}`}
+            aria-expanded={editing}
+            aria-controls={editorId}
+            onClick={() => {
+              setEditing(!editing);
+              setError(undefined);
             }}
           >
-            Delete
+            {editing ? "Cancel" : "Edit"}
+          </button>{" "}
+          <button className="button button-small" type="button" aria-label={`Delete ${label}`} disabled={deleting} onClick={remove}>
+            {deleting ? "Deleting…" : "Delete"}
           </button>
         </td>
       </tr>
       {(editing || secret) && (
         <tr className="alert-rule-editor" data-editing={rule.kind}>
           <td colSpan={5}>
-            {secret && <WebhookSecret secret={secret} onDone={() => setSecret(null)} />}
+            {secret && <WebhookSecret key={secret} secret={secret} onDone={() => setSecret(null)} />}
             {editing && (
-              <form onSubmit={save} className="settings-form" aria-label={`Edit ${alertKindLabels[rule.kind]} rule`}>
+              <form id={editorId} onSubmit={save} className="settings-form" aria-label={`Edit ${label}`}>
                 {error && <div className="alert alert-error" role="alert">{error}</div>}
                 <div className="alert-form-grid">
                   <RuleFields kind={rule.kind} idPrefix={`rule-${rule.id}`} rule={rule} />
                 </div>
-                <button className="button button-primary" type="submit" disabled={pending}>{pending ? "Saving…" : "Save rule"}</button>
+                <button className="button button-primary" type="submit" disabled={saving}>{saving ? "Saving…" : "Save rule"}</button>
               </form>
             )}
           </td>
