@@ -20,7 +20,7 @@ async function send(url: string, method: "POST" | "PATCH" | "DELETE", body?: obj
   try {
     const response = await fetch(url, { method, ...(body ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) } : {}) });
     const answer = await response.json().catch(() => null);
-    if (!response.ok) return { error: answer?.detail ?? `The rule could not be saved (${response.status}).` };
+    if (!response.ok) return { error: answer?.detail ?? `The change could not be made (${response.status}).` };
     return { webhookSecret: answer?.webhookSecret ?? null };
   } catch {
     return { error: "The gateway could not be reached. Check your connection and try again." };
@@ -28,7 +28,7 @@ async function send(url: string, method: "POST" | "PATCH" | "DELETE", body?: obj
 }
 
 /** Threshold, window and webhook inputs; `idPrefix` keeps labels unique when several forms share the page. */
-function RuleFields({ kind, idPrefix, rule }: { kind: AlertKind; idPrefix: string; rule?: { threshold: number | null; windowMinutes: number; webhookUrl: string | null } }) {
+function RuleFields({ kind, idPrefix, rule }: { kind: AlertKind; idPrefix: string; rule?: Omit<EditableRule, "id" | "kind"> }) {
   const unit = thresholdUnits[kind];
   return (
     <>
