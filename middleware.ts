@@ -1,4 +1,4 @@
-import { NextResponse, type NextRequest } from "next/server";
+import { type NextRequest, NextResponse } from "next/server";
 
 // A cheap first gate for the dashboard: without a session cookie there is nothing to render, so send
 // the browser to sign-in. Pages still verify the session themselves; the gateway never relies on this.

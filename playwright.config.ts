@@ -26,7 +26,13 @@ export default defineConfig({
     // Not `npm run demo`: the build is done before the tests run, and the demo serves it.
     command: `rm -rf ${dataDir} && tsx scripts/demo.ts`,
     // Alert rules evaluated within a second, so a test sees one fire without waiting a minute.
-    env: { PORT: String(port), GATEHOUSE_DATA_DIR: dataDir, NEXT_TELEMETRY_DISABLED: "1", ALERTS_EVALUATION_INTERVAL_MS: "300", ALERTS_RULE_INTERVAL_MS: "500" },
+    env: {
+      PORT: String(port),
+      GATEHOUSE_DATA_DIR: dataDir,
+      NEXT_TELEMETRY_DISABLED: "1",
+      ALERTS_EVALUATION_INTERVAL_MS: "300",
+      ALERTS_RULE_INTERVAL_MS: "500",
+    },
     // Ready means provisioned, not merely listening: the app answers before the demo user exists.
     wait: { stdout: /Gateway URL\s+(?<demo_gateway_url>\S+)/ },
     reuseExistingServer: false,

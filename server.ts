@@ -4,12 +4,12 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import next from "next";
 import { startAlertJobs } from "@/lib/alerts/jobs";
-import { config, ConfigError } from "@/lib/config";
-import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
+import { ConfigError, config } from "@/lib/config";
+import { closeDatabase, pool } from "@/lib/db";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
+import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
 import { closeRequestRecorder } from "@/lib/metrics/recorder";
-import { closeDatabase, pool } from "@/lib/db";
 import { startRetentionJob } from "@/lib/metrics/retention";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 

@@ -5,7 +5,9 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
     <main className="error-page">
       <h1>Something went wrong</h1>
       <p>Gatehouse could not show this page.{error.digest ? ` Reference: ${error.digest}.` : ""}</p>
-      <button className="button" onClick={reset}>Try again</button>
+      <button type="button" className="button" onClick={reset}>
+        Try again
+      </button>
     </main>
   );
 }

@@ -5,7 +5,9 @@ export default function NotFound() {
     <main className="error-page">
       <h1>Page not found</h1>
       <p>There is nothing at this address.</p>
-      <Link className="button" href="/">Back to Gatehouse</Link>
+      <Link className="button" href="/">
+        Back to Gatehouse
+      </Link>
     </main>
   );
 }

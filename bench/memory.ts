@@ -2,8 +2,9 @@
  * Resident memory of an app's server process while it holds many idle event streams, and while a large
  * upload or download streams through it. Linux only: it reads /proc.
  */
-import { request as httpGet, Agent as HttpAgent, type ClientRequest } from "node:http";
+
 import { readdir, readFile } from "node:fs/promises";
+import { type ClientRequest, Agent as HttpAgent, request as httpGet } from "node:http";
 import { Readable } from "node:stream";
 import { request } from "undici";
 
@@ -51,15 +52,19 @@ export async function idleStreamsMemory(pid: number, url: string, headers: Recor
   const agent = new HttpAgent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const requests: ClientRequest[] = [];
   await Promise.all(
-    Array.from({ length: count }, () => new Promise<void>((resolve, reject) => {
-      const client = httpGet(url, { agent, headers }, (response) => {
-        if (response.statusCode !== 200) reject(new Error(`an idle stream was answered ${response.statusCode}`));
-        else resolve();
-      });
-      client.once("error", reject);
-      client.end();
-      requests.push(client);
-    })),
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const client = httpGet(url, { agent, headers }, (response) => {
+            if (response.statusCode !== 200) reject(new Error(`an idle stream was answered ${response.statusCode}`));
+            else resolve();
+          });
+          client.once("error", reject);
+          client.end();
+          requests.push(client);
+        }),
+    ),
   );
   await sleep(2_000);
   const withStreams = await settledResident(pid);
@@ -123,7 +128,11 @@ export async function transferMemory(pid: number, baseUrl: string, headers: Reco
   });
   results.push({ direction: "download", bytes, seconds: down.seconds, idleMB: down.idle / mb, peakMB: down.peak / mb, addedMB: (down.peak - down.idle) / mb });
   const up = await peakDuring(pid, async () => {
-    const response = await request(`${baseUrl}upload`, { method: "POST", headers: { ...headers, "content-type": "application/octet-stream" }, body: generated(bytes) });
+    const response = await request(`${baseUrl}upload`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/octet-stream" },
+      body: generated(bytes),
+    });
     const answer = await response.body.text();
     if (response.statusCode !== 200 || Number(answer) !== bytes) throw new Error(`upload: answered ${response.statusCode} ${answer.slice(0, 200)}`);
   });

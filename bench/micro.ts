@@ -9,7 +9,7 @@ import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { CircuitBreakers } from "@/lib/gateway/breaker";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
-import { requestRecorder, type RequestRow } from "@/lib/metrics/recorder";
+import { type RequestRow, requestRecorder } from "@/lib/metrics/recorder";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 
 /** Counts what the limiter and breakers send through the TCP requester: one command is one round trip. */

@@ -41,7 +41,12 @@ function ownerOf(url: string, functionName: string): string {
  * Self time per function and per owner, counting only samples taken between `fromUs` and `toUs`
  * (process.hrtime µs: V8 stamps samples with the same monotonic clock), so start-up and warm-up stay out.
  */
-export async function selfTimes(file: string, fromUs: number, toUs: number, top: number): Promise<{ functions: SelfTime[]; owners: SelfTime[]; windowMs: number }> {
+export async function selfTimes(
+  file: string,
+  fromUs: number,
+  toUs: number,
+  top: number,
+): Promise<{ functions: SelfTime[]; owners: SelfTime[]; windowMs: number }> {
   const profile = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const parents = new Map(profile.nodes.flatMap((node) => (node.children ?? []).map((child) => [child, node.id] as const)));

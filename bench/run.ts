@@ -14,10 +14,10 @@ import path from "node:path";
 import pg from "pg";
 import { createClient } from "redis";
 import { request } from "undici";
-import { median, paced, saturate, summarise, type LoadSample, type PacedSample, type Target } from "@/bench/load";
-import { microBenchmarks, requestLogBatches, type MicroRow } from "@/bench/micro";
 import { cpuDuring } from "@/bench/cpu";
+import { type LoadSample, median, type PacedSample, paced, saturate, summarise, type Target } from "@/bench/load";
 import { idleStreamsMemory, serverProcessId, transferMemory } from "@/bench/memory";
+import { type MicroRow, microBenchmarks, requestLogBatches } from "@/bench/micro";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
 import { applyMigrations } from "@/lib/database/migrations";
@@ -25,7 +25,7 @@ import { db } from "@/lib/db";
 import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { prepareEnvironment } from "@/lib/startup";
 import { createUser } from "@/lib/users/accounts";
-import { freePort, startApp, testMetricsToken, testSecret, type RunningApp } from "@/tests/support/app";
+import { freePort, type RunningApp, startApp, testMetricsToken, testSecret } from "@/tests/support/app";
 import { DisposableRedis } from "@/tests/support/redis-server";
 import { signIn } from "@/tests/support/session";
 
@@ -96,7 +96,12 @@ async function startChild(label: string, args: string[], env: NodeJS.ProcessEnv,
 
 /** One of bench/servers.ts's roles, in a process of its own. */
 async function startServer(args: string[]): Promise<{ url: string; pid: number }> {
-  const { match, pid } = await startChild(`bench/servers.ts ${args.join(" ")}`, ["--import", "tsx", "bench/servers.ts", ...args], process.env, /listening (\S+)/);
+  const { match, pid } = await startChild(
+    `bench/servers.ts ${args.join(" ")}`,
+    ["--import", "tsx", "bench/servers.ts", ...args],
+    process.env,
+    /listening (\S+)/,
+  );
   return { url: match[1], pid };
 }
 
@@ -123,7 +128,10 @@ async function startNextFloor(upstream: string): Promise<{ url: string; pid: num
 async function launch(env: Record<string, string>): Promise<RunningApp> {
   const app = await startApp(env);
   // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
-  app.process.once("exit", (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`));
+  app.process.once(
+    "exit",
+    (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`),
+  );
   cleanups.push(() => app.stop());
   await serveNextOnce(app);
   return app;
@@ -185,10 +193,10 @@ const commands = (perCall: Map<string, number>) => {
 /** The share of the machine's CPU that was busy over one second: other work, when nothing of the bench is running. */
 async function busyShare(): Promise<number> {
   const times = () =>
-    cpus().reduce(
-      (sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }),
-      { busy: 0, all: 0 },
-    );
+    cpus().reduce((sum, { times: t }) => ({ busy: sum.busy + t.user + t.nice + t.sys + t.irq, all: sum.all + t.user + t.nice + t.sys + t.irq + t.idle }), {
+      busy: 0,
+      all: 0,
+    });
   const before = times();
   await sleep(1_000);
   const after = times();
@@ -390,7 +398,17 @@ async function main(): Promise<void> {
       "Latencies in ms from each response's own sub-ms timing.",
     "",
     table(
-      ["target", "requests/s (saturated)", "p50 saturated", "p99 saturated", `p50 @ ${rate}/s`, `p99 @ ${rate}/s`, `added p50 over direct @ ${rate}/s`, "non-2xx/errors", "max send lag ms"],
+      [
+        "target",
+        "requests/s (saturated)",
+        "p50 saturated",
+        "p99 saturated",
+        `p50 @ ${rate}/s`,
+        `p99 @ ${rate}/s`,
+        `added p50 over direct @ ${rate}/s`,
+        "non-2xx/errors",
+        "max send lag ms",
+      ],
       http.map(({ target, saturated, fixed }) => [
         target.name,
         perSecond(saturated.rps),
@@ -416,13 +434,23 @@ async function main(): Promise<void> {
       http.map(({ target, cpuPerRequest: cpu }) => {
         const server = target === targets.direct ? 0 : cpu.server;
         const sum = server + cpu.upstream + cpu["redis-server"] + cpu["load generator"];
-        return [target.name, target === targets.direct ? "–" : cpu.server.toFixed(0), cpu.upstream.toFixed(0), cpu["redis-server"].toFixed(0), cpu["load generator"].toFixed(0), sum.toFixed(0)];
+        return [
+          target.name,
+          target === targets.direct ? "–" : cpu.server.toFixed(0),
+          cpu.upstream.toFixed(0),
+          cpu["redis-server"].toFixed(0),
+          cpu["load generator"].toFixed(0),
+          sum.toFixed(0),
+        ];
       }),
     ),
     "",
     "Request log right after the HTTP runs (each app's own metrics): rows still waiting to be written, and rows dropped.",
     "",
-    table(["app", "rows waiting", "rows dropped"], backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)])),
+    table(
+      ["app", "rows waiting", "rows dropped"],
+      backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)]),
+    ),
     "",
   );
 
@@ -443,17 +471,52 @@ async function main(): Promise<void> {
         check("gateway fast path (Redis) ÷ bare proxy, requests/s", percent(fastRatio), "≥ 60 %", fastRatio >= 0.6),
         check("gateway fast path (in-memory limits) ÷ bare proxy, requests/s", percent(memoryRatio), "≥ 60 %", memoryRatio >= 0.6),
         check("gateway fast path (Redis, no leases) ÷ bare proxy, requests/s", percent(unleasedRatio), "reference", undefined),
-        check(`gateway fast path (Redis), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.direct))} ms`, "< 1 ms", added(targets.gatewayFast, targets.direct) < 1),
-        check(`gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`, `${ms(added(targets.gatewayFast, targets.proxy))} ms`, "< 1 ms", added(targets.gatewayFast, targets.proxy) < 1),
-        check(`gateway fast path (Redis, no leases), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayUnleased, targets.direct))} ms`, "< 1 ms", added(targets.gatewayUnleased, targets.direct) < 1),
-        check(`gateway fast path (in-memory), added p50 over direct @ ${rate}/s`, `${ms(added(targets.gatewayMemory, targets.direct))} ms`, "< 1 ms", added(targets.gatewayMemory, targets.direct) < 1),
+        check(
+          `gateway fast path (Redis), added p50 over direct @ ${rate}/s`,
+          `${ms(added(targets.gatewayFast, targets.direct))} ms`,
+          "< 1 ms",
+          added(targets.gatewayFast, targets.direct) < 1,
+        ),
+        check(
+          `gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`,
+          `${ms(added(targets.gatewayFast, targets.proxy))} ms`,
+          "< 1 ms",
+          added(targets.gatewayFast, targets.proxy) < 1,
+        ),
+        check(
+          `gateway fast path (Redis, no leases), added p50 over direct @ ${rate}/s`,
+          `${ms(added(targets.gatewayUnleased, targets.direct))} ms`,
+          "< 1 ms",
+          added(targets.gatewayUnleased, targets.direct) < 1,
+        ),
+        check(
+          `gateway fast path (in-memory), added p50 over direct @ ${rate}/s`,
+          `${ms(added(targets.gatewayMemory, targets.direct))} ms`,
+          "< 1 ms",
+          added(targets.gatewayMemory, targets.direct) < 1,
+        ),
         check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
-        check("ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app", percent(floorRatio), "reference", undefined),
+        check(
+          "ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app",
+          percent(floorRatio),
+          "reference",
+          undefined,
+        ),
         check("gateway route handler ÷ trivial route handler, as a share of that ceiling", percent(routeRatio / floorRatio), "reference", undefined),
         check("SSE event through the fast path, p50", `${ms(ssePath(targets.gatewayFast.name))} ms`, "< 5 ms", ssePath(targets.gatewayFast.name) < 5),
         check("SSE event through the route handler, p50", `${ms(ssePath(targets.gatewayRoute.name))} ms`, "< 5 ms", ssePath(targets.gatewayRoute.name) < 5),
-        check(`${idleStreams} idle event streams through the fast path, added resident memory`, `${streamsMemory.addedMB.toFixed(0)} MB`, "< 150 MB", streamsMemory.addedMB < 150),
-        check("1 GiB download or upload through either path, largest rise in resident memory", `${largestTransfer.toFixed(0)} MB`, "< 64 MB", largestTransfer < 64),
+        check(
+          `${idleStreams} idle event streams through the fast path, added resident memory`,
+          `${streamsMemory.addedMB.toFixed(0)} MB`,
+          "< 150 MB",
+          streamsMemory.addedMB < 150,
+        ),
+        check(
+          "1 GiB download or upload through either path, largest rise in resident memory",
+          `${largestTransfer.toFixed(0)} MB`,
+          "< 64 MB",
+          largestTransfer < 64,
+        ),
       ],
     ),
     "",
@@ -466,7 +529,15 @@ async function main(): Promise<void> {
     table(
       ["path", "transfer", "seconds", "MB/s", "resident before MB", "peak MB", "rise MB"],
       transfers.flatMap(({ name, results }) =>
-        results.map((result) => [name, `${result.direction} ${result.bytes / 2 ** 30} GiB`, result.seconds.toFixed(1), (result.bytes / 1e6 / result.seconds).toFixed(0), result.idleMB.toFixed(0), result.peakMB.toFixed(0), result.addedMB.toFixed(0)]),
+        results.map((result) => [
+          name,
+          `${result.direction} ${result.bytes / 2 ** 30} GiB`,
+          result.seconds.toFixed(1),
+          (result.bytes / 1e6 / result.seconds).toFixed(0),
+          result.idleMB.toFixed(0),
+          result.peakMB.toFixed(0),
+          result.addedMB.toFixed(0),
+        ]),
       ),
     ),
     "",
@@ -496,7 +567,10 @@ async function main(): Promise<void> {
     "",
     `### Redis round trips per gateway request (MONITOR over ${roundTripRequests} sequential requests; commands run inside Lua scripts excluded)`,
     "",
-    table(["path", "round trips per request (by command)"], roundTrips.map((row) => [row.name, commands(row.perRequest)])),
+    table(
+      ["path", "round trips per request (by command)"],
+      roundTrips.map((row) => [row.name, commands(row.perRequest)]),
+    ),
     "",
   );
 
@@ -506,7 +580,9 @@ async function main(): Promise<void> {
     output.push(await profileGateway(targets.gatewayFast.name, { ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
     output.push(await profileGateway(targets.gatewayRoute.name, { ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" }, gatewayPath, headers), "");
   }
-  output.push(`CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`);
+  output.push(
+    `CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`,
+  );
   console.log(output.join("\n"));
 }
 

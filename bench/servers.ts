@@ -63,7 +63,8 @@ function upstream() {
 
 // Hop-by-hop headers belong to one connection; even the barest proxy must not relay them.
 const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host"]);
-const endToEnd = (headers: IncomingHttpHeaders) => Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name))) as Record<string, string>;
+const endToEnd = (headers: IncomingHttpHeaders) =>
+  Object.fromEntries(Object.entries(headers).filter(([name]) => !hopByHop.has(name))) as Record<string, string>;
 
 function proxy(origin: string) {
   // The gateway's own pool bound (GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM's default), so both compete alike.

@@ -3,73 +3,81 @@ import { rateSchema } from "@/lib/deployments/schema";
 
 const positiveMs = z.coerce.number().int().positive();
 
-const environmentSchema = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-    HOST: z.string().min(1).default("0.0.0.0"),
-    SHUTDOWN_DEADLINE_MS: positiveMs.default(10_000),
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    DATABASE_URL: z
-      .string()
-      .trim()
-      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
-      .optional(),
-    GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
-    NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)"),
-    GATEHOUSE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://gatehouse.example.com" }).optional(),
-    GITHUB_ID: z.string().optional(),
-    GITHUB_SECRET: z.string().optional(),
-    GOOGLE_CLIENT_ID: z.string().optional(),
-    GOOGLE_CLIENT_SECRET: z.string().optional(),
-    GATEWAY_TRUSTED_PROXIES: z.coerce.number({ error: "must be a whole number" }).int().min(0, "must be 0 or more").max(10, "must be at most 10").default(0),
-    GATEWAY_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
-    GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
-    GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
-    GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM: z.coerce.number().int().positive().default(1024),
-    GATEWAY_FAST_PATH: z
-      .enum(["true", "false"], { error: "must be true or false" })
-      .default("true")
-      .transform((value) => value === "true"),
-    GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+const environmentSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  SHUTDOWN_DEADLINE_MS: positiveMs.default(10_000),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+    .optional(),
+  GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
+  NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)"),
+  GATEHOUSE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://gatehouse.example.com" }).optional(),
+  GITHUB_ID: z.string().optional(),
+  GITHUB_SECRET: z.string().optional(),
+  GOOGLE_CLIENT_ID: z.string().optional(),
+  GOOGLE_CLIENT_SECRET: z.string().optional(),
+  GATEWAY_TRUSTED_PROXIES: z.coerce.number({ error: "must be a whole number" }).int().min(0, "must be 0 or more").max(10, "must be at most 10").default(0),
+  GATEWAY_CONNECT_TIMEOUT_MS: positiveMs.default(10_000),
+  GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
+  GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
+  GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM: z.coerce.number().int().positive().default(1024),
+  GATEWAY_FAST_PATH: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("true")
+    .transform((value) => value === "true"),
+  GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
 
-    METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
-    GATEWAY_COUNTRY_HEADER: z.string().trim().toLowerCase().regex(/^[a-z0-9-]+$/, "must be a header name such as cf-ipcountry").optional(),
-    REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(7),
-    ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(90),
-    RETENTION_INTERVAL_MS: positiveMs.min(1_000).default(3_600_000),
-    GATEWAY_LOG_CLIENT_ADDRESS: z.enum(["truncated", "full", "none"], { error: "must be truncated, full or none" }).default("truncated"),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  GATEWAY_COUNTRY_HEADER: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9-]+$/, "must be a header name such as cf-ipcountry")
+    .optional(),
+  REQUEST_LOG_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(7),
+  ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1, "must be at least 1 day").default(90),
+  RETENTION_INTERVAL_MS: positiveMs.min(1_000).default(3_600_000),
+  GATEWAY_LOG_CLIENT_ADDRESS: z.enum(["truncated", "full", "none"], { error: "must be truncated, full or none" }).default("truncated"),
 
-    REDIS_URL: z.string().trim().regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL").optional(),
-    UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: "must be the https:// REST URL of an Upstash database" }).optional(),
-    UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
-    GATEWAY_RATE_LIMIT_USER: rateSchema.default({ limit: 600, windowSeconds: 60 }),
-    GATEWAY_RATE_LIMIT_DEPLOYMENT: rateSchema.default({ limit: 300, windowSeconds: 60 }),
-    GATEWAY_RATE_LIMIT_TIMEOUT_MS: positiveMs.default(150),
-    GATEWAY_RATE_LIMIT_ON_ERROR: z.enum(["allow", "deny"], { error: "must be allow or deny" }).default("allow"),
-    GATEWAY_RATE_LIMIT_LEASE: z.coerce
-      .number({ error: "must be a percentage such as 1" })
-      .min(0, "must be between 0 and 10 (percent of a limit)")
-      .max(10, "must be between 0 and 10 (percent of a limit)")
-      .default(1),
+  REDIS_URL: z
+    .string()
+    .trim()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .optional(),
+  UPSTASH_REDIS_REST_URL: z.url({ protocol: /^https?$/, error: "must be the https:// REST URL of an Upstash database" }).optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
+  GATEWAY_RATE_LIMIT_USER: rateSchema.default({ limit: 600, windowSeconds: 60 }),
+  GATEWAY_RATE_LIMIT_DEPLOYMENT: rateSchema.default({ limit: 300, windowSeconds: 60 }),
+  GATEWAY_RATE_LIMIT_TIMEOUT_MS: positiveMs.default(150),
+  GATEWAY_RATE_LIMIT_ON_ERROR: z.enum(["allow", "deny"], { error: "must be allow or deny" }).default("allow"),
+  GATEWAY_RATE_LIMIT_LEASE: z.coerce
+    .number({ error: "must be a percentage such as 1" })
+    .min(0, "must be between 0 and 10 (percent of a limit)")
+    .max(10, "must be between 0 and 10 (percent of a limit)")
+    .default(1),
 
-    GATEWAY_BREAKER_WINDOW_MS: positiveMs.default(30_000),
-    GATEWAY_BREAKER_MIN_REQUESTS: z.coerce.number().int().positive().default(10),
-    GATEWAY_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).max(1, "must be a ratio between 0 and 1, like 0.5").default(0.5),
-    GATEWAY_BREAKER_CONSECUTIVE_FAILURES: z.coerce.number().int().positive().default(5),
-    GATEWAY_BREAKER_COOLDOWN_MS: positiveMs.default(15_000),
-    GATEWAY_BREAKER_MAX_COOLDOWN_MS: positiveMs.default(300_000),
-    GATEWAY_BREAKER_HALF_OPEN_PROBES: z.coerce.number().int().positive().default(1),
-    GATEWAY_BREAKER_SYNC_MS: positiveMs.default(1_000),
+  GATEWAY_BREAKER_WINDOW_MS: positiveMs.default(30_000),
+  GATEWAY_BREAKER_MIN_REQUESTS: z.coerce.number().int().positive().default(10),
+  GATEWAY_BREAKER_FAILURE_RATIO: z.coerce.number().gt(0).max(1, "must be a ratio between 0 and 1, like 0.5").default(0.5),
+  GATEWAY_BREAKER_CONSECUTIVE_FAILURES: z.coerce.number().int().positive().default(5),
+  GATEWAY_BREAKER_COOLDOWN_MS: positiveMs.default(15_000),
+  GATEWAY_BREAKER_MAX_COOLDOWN_MS: positiveMs.default(300_000),
+  GATEWAY_BREAKER_HALF_OPEN_PROBES: z.coerce.number().int().positive().default(1),
+  GATEWAY_BREAKER_SYNC_MS: positiveMs.default(1_000),
 
-    ALERTS_EVALUATION_INTERVAL_MS: positiveMs.default(15_000),
-    ALERTS_RULE_INTERVAL_MS: positiveMs.default(60_000),
-    ALERTS_WEBHOOK_TIMEOUT_MS: positiveMs.default(10_000),
-    ALERTS_WEBHOOK_RETRY_MS: positiveMs.default(10_000),
-    ALERTS_WEBHOOK_ALLOW_INTERNAL: z
-      .enum(["true", "false"], { error: "must be true or false" })
-      .default("false")
-      .transform((value) => value === "true"),
-  });
+  ALERTS_EVALUATION_INTERVAL_MS: positiveMs.default(15_000),
+  ALERTS_RULE_INTERVAL_MS: positiveMs.default(60_000),
+  ALERTS_WEBHOOK_TIMEOUT_MS: positiveMs.default(10_000),
+  ALERTS_WEBHOOK_RETRY_MS: positiveMs.default(10_000),
+  ALERTS_WEBHOOK_ALLOW_INTERNAL: z
+    .enum(["true", "false"], { error: "must be true or false" })
+    .default("false")
+    .transform((value) => value === "true"),
+});
 
 const credentialPairs = [
   ["GITHUB_ID", "GITHUB_SECRET"],

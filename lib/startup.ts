@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { config } from "@/lib/config";
-import { runningEmbeddedDatabaseUrl, startEmbeddedDatabase, type EmbeddedDatabase } from "@/lib/database/embedded";
+import { type EmbeddedDatabase, runningEmbeddedDatabaseUrl, startEmbeddedDatabase } from "@/lib/database/embedded";
 import { applyMigrations, pendingMigrations } from "@/lib/database/migrations";
 
 /** Reads `.env` when present: the CLI and server start outside Next, which would otherwise do it. */
@@ -56,7 +56,9 @@ export async function prepareDatabase(options: { shareRunning: boolean }): Promi
   // PGlite owns its directory alone: a second process shares the first one's socket or stays out.
   const running = await runningEmbeddedDatabaseUrl(settings.GATEHOUSE_DATA_DIR);
   if (running && !options.shareRunning) {
-    throw new StartupError(`Another Gatehouse process is serving the embedded database in ${settings.GATEHOUSE_DATA_DIR}. Stop it, or set GATEHOUSE_DATA_DIR to another directory.`);
+    throw new StartupError(
+      `Another Gatehouse process is serving the embedded database in ${settings.GATEHOUSE_DATA_DIR}. Stop it, or set GATEHOUSE_DATA_DIR to another directory.`,
+    );
   }
   if (running) {
     process.env.DATABASE_URL = running;

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { createApiToken } from "@/lib/auth/api-tokens";
 import { ConfigError } from "@/lib/config";
-import { closeDatabase, db } from "@/lib/db";
+import { closeDatabase } from "@/lib/db";
 import { createDeployment, listDeployments, updateDeployment } from "@/lib/deployments/service";
 import { ApiError } from "@/lib/http/problem";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";

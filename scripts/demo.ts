@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "@/lib/config";
-import { closeDatabase, db } from "@/lib/db";
-import { createDeployment, listDeployments, updateDeployment, type DeploymentView } from "@/lib/deployments/service";
+import { closeDatabase } from "@/lib/db";
+import { createDeployment, type DeploymentView, listDeployments, updateDeployment } from "@/lib/deployments/service";
 import { ApiError } from "@/lib/http/problem";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 import { createUser, findUserByEmail } from "@/lib/users/accounts";
-import { startDemoUpstream, type DemoUpstream } from "@/scripts/demo/upstream";
+import { type DemoUpstream, startDemoUpstream } from "@/scripts/demo/upstream";
 
 const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo", name: "Demo user" };
 const deploymentName = "demo-app";

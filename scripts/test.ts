@@ -32,7 +32,8 @@ async function testFiles(folder: string): Promise<string[]> {
     .map((file) => path.join("tests", folder, file));
 }
 
-const nodeTest = (files: string[], env?: NodeJS.ProcessEnv) => run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files], env);
+const nodeTest = (files: string[], env?: NodeJS.ProcessEnv) =>
+  run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files], env);
 
 async function withPostgresDatabase<T>(use: (url: string) => Promise<T>): Promise<T> {
   const name = `gatehouse_test_${process.pid}_${Date.now()}`;
@@ -49,12 +50,27 @@ async function withPostgresDatabase<T>(use: (url: string) => Promise<T>): Promis
   }
 }
 
-async function integration(label: string, database: "postgres" | "embedded", env: Record<string, string>, databaseUrl: () => Promise<string>): Promise<boolean> {
+async function integration(
+  label: string,
+  database: "postgres" | "embedded",
+  env: Record<string, string>,
+  databaseUrl: () => Promise<string>,
+): Promise<boolean> {
   console.log(`\n=== integration tests on ${label} ===`);
   const app = await startApp(env);
   try {
-    const passed = await nodeTest(await testFiles("integration"), appEnvironment({ ...env, DATABASE_URL: await databaseUrl(), GATEHOUSE_TEST_APP_URL: app.url, GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
-        GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_ADMIN_URL: adminUrl, GATEHOUSE_TEST_REDIS_URL: redisUrl }));
+    const passed = await nodeTest(
+      await testFiles("integration"),
+      appEnvironment({
+        ...env,
+        DATABASE_URL: await databaseUrl(),
+        GATEHOUSE_TEST_APP_URL: app.url,
+        GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
+        GATEHOUSE_TEST_DATABASE: database,
+        GATEHOUSE_TEST_ADMIN_URL: adminUrl,
+        GATEHOUSE_TEST_REDIS_URL: redisUrl,
+      }),
+    );
     if (!passed) console.log(`\n--- the app's output (last 60 lines) ---\n${app.output().split("\n").slice(-60).join("\n")}`);
     return passed;
   } finally {
@@ -69,18 +85,33 @@ async function main(): Promise<number> {
   if (!only || only === "postgres") {
     await withPostgresDatabase(async (url) => {
       await applyMigrations(url);
-      results["integration (PostgreSQL + Redis, fast path)"] = await integration("PostgreSQL + Redis, fast path", "postgres", { DATABASE_URL: url, REDIS_URL: redisUrl }, async () => url);
-      results["integration (PostgreSQL, route handler)"] = await integration("PostgreSQL, Next route handler", "postgres", { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" }, async () => url);
+      results["integration (PostgreSQL + Redis, fast path)"] = await integration(
+        "PostgreSQL + Redis, fast path",
+        "postgres",
+        { DATABASE_URL: url, REDIS_URL: redisUrl },
+        async () => url,
+      );
+      results["integration (PostgreSQL, route handler)"] = await integration(
+        "PostgreSQL, Next route handler",
+        "postgres",
+        { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" },
+        async () => url,
+      );
     });
   }
 
   if (!only || only === "embedded") {
     const dataDir = await mkdtemp(path.join(tmpdir(), "gatehouse-embedded-"));
     try {
-      results["integration (embedded PGlite, fast path)"] = await integration("embedded PGlite, fast path", "embedded", { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" }, async () => {
-        const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
-        return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
-      });
+      results["integration (embedded PGlite, fast path)"] = await integration(
+        "embedded PGlite, fast path",
+        "embedded",
+        { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" },
+        async () => {
+          const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
+          return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+        },
+      );
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
@@ -93,7 +124,10 @@ async function main(): Promise<number> {
   return Object.values(results).every(Boolean) ? 0 : 1;
 }
 
-main().then((code) => process.exit(code), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -10,7 +10,11 @@ export async function AlertsBadge() {
   return (
     <Link className="alerts-link" href="/dashboard/alerts" aria-label={unread ? `Alerts, ${unread} unread` : "Alerts"}>
       Alerts
-      {unread > 0 && <span className="alerts-count" data-testid="unread-count">{unread > 99 ? "99+" : unread}</span>}
+      {unread > 0 && (
+        <span className="alerts-count" data-testid="unread-count">
+          {unread > 99 ? "99+" : unread}
+        </span>
+      )}
     </Link>
   );
 }

@@ -11,7 +11,9 @@ export function TopBar({ email }: { email: string | null }) {
       <div className="topbar-user">
         <AlertsBadge />
         <span>{email}</span>
-        <Link className="button button-small" href="/signout">Sign out</Link>
+        <Link className="button button-small" href="/signout">
+          Sign out
+        </Link>
       </div>
     </header>
   );

@@ -56,37 +56,45 @@ export default async function DashboardPage() {
                   const { totals, sparkline } = overview.get(deployment.id)!;
                   const circuit = circuits[index];
                   return (
-                  <tr key={deployment.id} data-deployment={deployment.name}>
-                    <td>
-                      <div className="deployment-name">
-                        <Link href={`/dashboard/deployments/${deployment.id}`}>{deployment.name}</Link>
-                      </div>
-                      <div className="deployment-target mono">{deployment.id}</div>
-                    </td>
-                    <td>
-                      <div className="badges">
-                        <span className={`badge badge-${deployment.status}`}>{deployment.status}</span>
-                        <span className={`badge badge-circuit-${circuit}`} data-circuit={circuit}>{circuitLabels[circuit]}</span>
-                      </div>
-                    </td>
-                    <td>
-                      <div className="gateway-link">
-                        <a href={gatewayPath(deployment.userId, deployment.id)} target="_blank" rel="noreferrer">
-                          {gatewayPath(deployment.userId, deployment.id)}
-                        </a>
-                        <CopyButton path={gatewayPath(deployment.userId, deployment.id)} />
-                      </div>
-                    </td>
-                    <td className="numeric" data-label="Requests" data-testid="overview-requests">{formatCount(totals.requests)}</td>
-                    <td className={`numeric${totals.errorRate && totals.errorRate >= 0.05 ? " text-bad" : ""}`} data-label="Errors">{formatPercent(totals.errorRate)}</td>
-                    <td className="numeric" data-label="p95">{formatMs(totals.p95)}</td>
-                    <td>
-                      <Sparkline values={sparkline} label={`Requests per hour over the last 24 hours for ${deployment.name}`} />
-                    </td>
-                    <td>
-                      <StatusToggle id={deployment.id} status={deployment.status} />
-                    </td>
-                  </tr>
+                    <tr key={deployment.id} data-deployment={deployment.name}>
+                      <td>
+                        <div className="deployment-name">
+                          <Link href={`/dashboard/deployments/${deployment.id}`}>{deployment.name}</Link>
+                        </div>
+                        <div className="deployment-target mono">{deployment.id}</div>
+                      </td>
+                      <td>
+                        <div className="badges">
+                          <span className={`badge badge-${deployment.status}`}>{deployment.status}</span>
+                          <span className={`badge badge-circuit-${circuit}`} data-circuit={circuit}>
+                            {circuitLabels[circuit]}
+                          </span>
+                        </div>
+                      </td>
+                      <td>
+                        <div className="gateway-link">
+                          <a href={gatewayPath(deployment.userId, deployment.id)} target="_blank" rel="noreferrer">
+                            {gatewayPath(deployment.userId, deployment.id)}
+                          </a>
+                          <CopyButton path={gatewayPath(deployment.userId, deployment.id)} />
+                        </div>
+                      </td>
+                      <td className="numeric" data-label="Requests" data-testid="overview-requests">
+                        {formatCount(totals.requests)}
+                      </td>
+                      <td className={`numeric${totals.errorRate && totals.errorRate >= 0.05 ? " text-bad" : ""}`} data-label="Errors">
+                        {formatPercent(totals.errorRate)}
+                      </td>
+                      <td className="numeric" data-label="p95">
+                        {formatMs(totals.p95)}
+                      </td>
+                      <td>
+                        <Sparkline values={sparkline} label={`Requests per hour over the last 24 hours for ${deployment.name}`} />
+                      </td>
+                      <td>
+                        <StatusToggle id={deployment.id} status={deployment.status} />
+                      </td>
+                    </tr>
                   );
                 })}
               </tbody>

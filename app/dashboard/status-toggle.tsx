@@ -28,7 +28,11 @@ export function StatusToggle({ id, status }: { id: string; status: string }) {
       <button className="button button-small" type="button" onClick={toggle} disabled={pending}>
         {status === "running" ? "Stop" : "Start"}
       </button>
-      {error && <div className="alert alert-error" role="alert">{error}</div>}
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
     </>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useState, type FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 import type { OAuthProviderLink } from "@/lib/auth/providers";
 
 type Props = { callbackUrl: string; providers: OAuthProviderLink[]; initialError?: string; initialEmail?: string };
@@ -31,7 +31,11 @@ export function SignInForm({ callbackUrl, providers, initialError }: Props) {
 
   return (
     <>
-      {error && <div className="alert alert-error" role="alert">{error}</div>}
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="email">Email</label>
@@ -47,7 +51,7 @@ export function SignInForm({ callbackUrl, providers, initialError }: Props) {
       </form>
       {providers.length > 0 && <div className="divider">or</div>}
       {providers.map((provider) => (
-        <button key={provider.id} className="button" style={{ marginBottom: 8 }} onClick={() => signIn(provider.id, { callbackUrl })}>
+        <button type="button" key={provider.id} className="button" style={{ marginBottom: 8 }} onClick={() => signIn(provider.id, { callbackUrl })}>
           Continue with {provider.name}
         </button>
       ))}

@@ -4,7 +4,7 @@ import { signOut } from "next-auth/react";
 
 export function SignOutButton() {
   return (
-    <button className="button button-primary" onClick={() => signOut({ callbackUrl: "/signin" })}>
+    <button type="button" className="button button-primary" onClick={() => signOut({ callbackUrl: "/signin" })}>
       Sign out
     </button>
   );

@@ -1,7 +1,7 @@
 "use client";
 
 import { signIn } from "next-auth/react";
-import { useState, type FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 
 export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string>();
@@ -32,7 +32,11 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
 
   return (
     <>
-      {error && <div className="alert alert-error" role="alert">{error}</div>}
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
       <form onSubmit={submit}>
         <div className="field">
           <label htmlFor="name">Name</label>

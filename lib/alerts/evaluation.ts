@@ -22,7 +22,7 @@ export function valueFromRollups(kind: "error_rate" | "latency_p95" | "rate_limi
   if (requests === 0) return null;
   if (kind === "error_rate") return (100 * rollups.reduce((sum, row) => sum + row.status5xx, 0)) / requests;
   const buckets = new Array<number>(latencyBucketCount).fill(0);
-  for (const row of rollups) row.latencyBuckets.forEach((count, index) => (buckets[index] += count));
+  for (const row of rollups) for (const [index, count] of row.latencyBuckets.entries()) buckets[index] += count;
   return percentileFromBuckets(buckets, 0.95);
 }
 
@@ -46,7 +46,14 @@ export function windowStart(now: Date, minutes: number): Date {
 const round = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /** The notification's text: what crossed which line, in the owner's terms. */
-export function describe(kind: AlertKind, state: AlertState, value: number | null, threshold: number | null, windowMinutes: number, deploymentName: string): string {
+export function describe(
+  kind: AlertKind,
+  state: AlertState,
+  value: number | null,
+  threshold: number | null,
+  windowMinutes: number,
+  deploymentName: string,
+): string {
   const over = `over the last ${windowMinutes} min`;
   const firing = state === "firing";
   const v = value === null ? "unknown" : round(value);
@@ -55,7 +62,9 @@ export function describe(kind: AlertKind, state: AlertState, value: number | nul
     case "error_rate":
       return firing ? `${deploymentName}: error rate ${v} % ${over}, above ${t} %` : `${deploymentName}: error rate back to ${v} % ${over} (threshold ${t} %)`;
     case "latency_p95":
-      return firing ? `${deploymentName}: p95 latency ${v} ms ${over}, above ${t} ms` : `${deploymentName}: p95 latency back to ${v} ms ${over} (threshold ${t} ms)`;
+      return firing
+        ? `${deploymentName}: p95 latency ${v} ms ${over}, above ${t} ms`
+        : `${deploymentName}: p95 latency back to ${v} ms ${over} (threshold ${t} ms)`;
     case "rate_limited":
       return firing
         ? `${deploymentName}: ${v} requests refused by the rate limit ${over}, above ${t}`
@@ -83,7 +92,11 @@ async function measure(rule: ClaimedRule, now: Date): Promise<number | null> {
       return rule.deployment.status === "running" ? 0 : 1;
     case "circuit_open": {
       // Half-open still refuses everyone but the probe: the incident lasts until the breaker closes.
-      const latest = await db().deploymentEvent.findFirst({ where: { deploymentId: rule.deployment.id, kind: "breaker" }, orderBy: { at: "desc" }, select: { to: true } });
+      const latest = await db().deploymentEvent.findFirst({
+        where: { deploymentId: rule.deployment.id, kind: "breaker" },
+        orderBy: { at: "desc" },
+        select: { to: true },
+      });
       return latest && latest.to !== "closed" ? 1 : 0;
     }
     default: {
@@ -156,7 +169,15 @@ export async function evaluateDueRules(): Promise<number> {
   if (!ids.length) return 0;
   const rules = await db().alertRule.findMany({
     where: { id: { in: ids } },
-    select: { id: true, kind: true, threshold: true, windowMinutes: true, webhookUrl: true, state: true, deployment: { select: { id: true, name: true, userId: true, status: true } } },
+    select: {
+      id: true,
+      kind: true,
+      threshold: true,
+      windowMinutes: true,
+      webhookUrl: true,
+      state: true,
+      deployment: { select: { id: true, name: true, userId: true, status: true } },
+    },
   });
   const now = new Date();
   let transitions = 0;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
-import { Prisma, type AlertKind, type AlertState } from "@/lib/generated/prisma/client.ts";
+import { type AlertKind, type AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
 import { namesInternalHost } from "@/lib/http/outbound";
 import { ApiError, ValidationError } from "@/lib/http/problem";
 import { parseInput } from "@/lib/http/validation";
@@ -20,7 +20,12 @@ export const ruleInputSchema = z
   .object({
     kind: z.enum(alertKinds, { error: `must be one of ${alertKinds.join(", ")}` }),
     threshold: z.coerce.number({ error: "must be a number" }).min(0, "must be 0 or more").nullish(),
-    windowMinutes: z.coerce.number({ error: "must be a whole number of minutes" }).int("must be a whole number of minutes").min(1, "must be at least 1").max(1440, "must be at most 1440 (a day)").default(5),
+    windowMinutes: z.coerce
+      .number({ error: "must be a whole number of minutes" })
+      .int("must be a whole number of minutes")
+      .min(1, "must be at least 1")
+      .max(1440, "must be at most 1440 (a day)")
+      .default(5),
     webhookUrl: z
       .url({ protocol: /^https?$/, error: "must be an http(s) URL" })
       .max(2048)
@@ -31,8 +36,10 @@ export const ruleInputSchema = z
   .superRefine((rule, context) => {
     if (!usesThreshold(rule.kind)) return;
     if (rule.threshold == null) context.addIssue({ code: "custom", path: ["threshold"], message: `is required for ${rule.kind}` });
-    else if (rule.kind === "error_rate" && rule.threshold > 100) context.addIssue({ code: "custom", path: ["threshold"], message: "is a percentage: 0 to 100" });
-    else if (rule.kind !== "error_rate" && !Number.isInteger(rule.threshold)) context.addIssue({ code: "custom", path: ["threshold"], message: "must be a whole number" });
+    else if (rule.kind === "error_rate" && rule.threshold > 100)
+      context.addIssue({ code: "custom", path: ["threshold"], message: "is a percentage: 0 to 100" });
+    else if (rule.kind !== "error_rate" && !Number.isInteger(rule.threshold))
+      context.addIssue({ code: "custom", path: ["threshold"], message: "must be a whole number" });
   });
 
 export interface RuleView {
@@ -125,7 +132,12 @@ const ruleNotFound = () => new ApiError(404, "alert-rule-not-found", "Alert rule
  * loosening a firing rule resolves it with a notification. A new webhook URL gets a new signing secret,
  * returned only in this answer: the old receiver's secret must not sign for another.
  */
-export async function updateAlertRule(userId: string, deploymentId: string, ruleId: string, input: unknown): Promise<RuleView & { webhookSecret: string | null }> {
+export async function updateAlertRule(
+  userId: string,
+  deploymentId: string,
+  ruleId: string,
+  input: unknown,
+): Promise<RuleView & { webhookSecret: string | null }> {
   const change = parseInput(ruleChangeSchema, input);
   const current = await db().alertRule.findFirst({ where: { id: ruleId, deploymentId, deployment: { userId } }, select: { ...select, webhookSecret: true } });
   if (!current) throw ruleNotFound();

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
+import { type Agent, fetch } from "undici";
 import { config } from "@/lib/config";
-import { fetch, type Agent } from "undici";
 import { db } from "@/lib/db";
 import { outboundDispatcher } from "@/lib/http/outbound";
 
@@ -41,7 +41,19 @@ type Delivery = Awaited<ReturnType<typeof loadDeliveries>>[number];
 function loadDeliveries(ids: string[]) {
   return db().alert.findMany({
     where: { id: { in: ids } },
-    include: { rule: { select: { id: true, kind: true, threshold: true, windowMinutes: true, webhookUrl: true, webhookSecret: true, deployment: { select: { id: true, name: true } } } } },
+    include: {
+      rule: {
+        select: {
+          id: true,
+          kind: true,
+          threshold: true,
+          windowMinutes: true,
+          webhookUrl: true,
+          webhookSecret: true,
+          deployment: { select: { id: true, name: true } },
+        },
+      },
+    },
   });
 }
 
@@ -95,7 +107,10 @@ async function attempt(alert: Delivery): Promise<void> {
   const failure = await send(alert, timeoutMs);
   const attempts = alert.webhookAttempts + 1;
   if (failure === null) {
-    await db().alert.update({ where: { id: alert.id }, data: { webhookStatus: "delivered", webhookAttempts: attempts, webhookNextAttemptAt: null, webhookLastError: null } });
+    await db().alert.update({
+      where: { id: alert.id },
+      data: { webhookStatus: "delivered", webhookAttempts: attempts, webhookNextAttemptAt: null, webhookLastError: null },
+    });
     return;
   }
   const gaveUp = attempts >= maxWebhookAttempts;

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
-import type { Awaitable } from "@/lib/awaitable";
 import { db } from "@/lib/db";
 import { parseInput } from "@/lib/http/validation";
+import type { Awaitable } from "@/lib/runtime/awaitable";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** Tokens carry a recognisable prefix so the gateway can tell its own credential from a deployment's. */
 export const apiTokenPrefix = "ght_";
@@ -40,9 +41,7 @@ export async function listApiTokens(userId: string) {
 }
 
 const cacheTtlMs = 30_000;
-// Shared through globalThis for the same reason as the deployment cache (lib/deployments/cache.ts).
-const globalForTokens = globalThis as unknown as { gatehouseTokenCache?: Map<string, { userId: string | null; expires: number }> };
-const tokenCache = (globalForTokens.gatehouseTokenCache ??= new Map());
+const tokenCache = processSingleton("api-token-cache", () => new Map<string, { userId: string | null; expires: number }>());
 
 /** The user an API token belongs to, or null. Cached briefly: revoking through the app clears the cache. */
 export function userIdForApiToken(token: string): Awaitable<string | null> {

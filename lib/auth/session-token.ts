@@ -1,6 +1,6 @@
 import { hkdfSync } from "node:crypto";
 import { jwtDecrypt } from "jose";
-import type { Awaitable } from "@/lib/awaitable";
+import type { Awaitable } from "@/lib/runtime/awaitable";
 
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
 export const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;

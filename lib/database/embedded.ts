@@ -19,9 +19,15 @@ function answers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
     socket.setTimeout(1_000);
-    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once("error", () => resolve(false));
-    socket.once("timeout", () => (socket.destroy(), resolve(false)));
+    socket.once("timeout", () => {
+      socket.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -48,7 +54,11 @@ function keepExtendedQueriesTogether(server: PGLiteSocketServer, pglite: PGlite)
         };
       }
       // The queue's ROLLBACK for a connection that left mid-query also ends that query.
-      if (property === "exec") return (query: string) => ((midQuery = false), target.exec(query));
+      if (property === "exec")
+        return (query: string) => {
+          midQuery = false;
+          return target.exec(query);
+        };
       const value = Reflect.get(target, property, target);
       return typeof value === "function" ? value.bind(target) : value;
     },

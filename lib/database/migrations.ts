@@ -8,7 +8,10 @@ const migrationsDir = path.join(process.cwd(), "prisma", "migrations");
 
 async function committedMigrations(): Promise<string[]> {
   const entries = await readdir(migrationsDir, { withFileTypes: true });
-  return entries.filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  return entries
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort();
 }
 
 /** Migrations in `prisma/migrations` that the database at `url` has not applied yet. */
@@ -19,9 +22,7 @@ export async function pendingMigrations(url: string): Promise<string[]> {
     const table = await client.query(`select to_regclass('public._prisma_migrations') as name`);
     const applied = new Set<string>();
     if (table.rows[0].name) {
-      const rows = await client.query(
-        `select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null`,
-      );
+      const rows = await client.query(`select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null`);
       for (const row of rows.rows) applied.add(row.migration_name);
     }
     return (await committedMigrations()).filter((name) => !applied.has(name));

@@ -1,8 +1,9 @@
-import type { Awaitable } from "@/lib/awaitable";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { DeploymentStatusName } from "@/lib/deployments/schema";
 import type { RateRule } from "@/lib/gateway/rate-limit";
+import type { Awaitable } from "@/lib/runtime/awaitable";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** What the gateway needs to know about a deployment on every request. */
 export interface RoutableDeployment {
@@ -36,10 +37,7 @@ interface Entry {
   expires: number;
 }
 
-// On globalThis: server.ts's fast path and Next's bundled route handlers load separate copies of this
-// module, and an invalidation made through one must reach the cache the other reads.
-const globalForCache = globalThis as unknown as { gatehouseDeploymentCache?: Map<string, Entry> };
-const entries = (globalForCache.gatehouseDeploymentCache ??= new Map<string, Entry>());
+const entries = processSingleton("deployment-cache", () => new Map<string, Entry>());
 const maxEntries = 10_000;
 
 async function load(id: string): Promise<RoutableDeployment | null> {
@@ -53,7 +51,10 @@ async function load(id: string): Promise<RoutableDeployment | null> {
     ...rest,
     target: new URL(row.target),
     corsOrigins: new Set(row.corsOrigins),
-    rate: rateLimit && rateLimitWindowSeconds ? { limit: rateLimit, windowSeconds: rateLimitWindowSeconds, algorithm: rateLimitAlgorithm, burst: rateLimitBurst } : null,
+    rate:
+      rateLimit && rateLimitWindowSeconds
+        ? { limit: rateLimit, windowSeconds: rateLimitWindowSeconds, algorithm: rateLimitAlgorithm, burst: rateLimitBurst }
+        : null,
   };
 }
 

@@ -112,7 +112,13 @@ export async function updateDeployment(input: unknown, ownerId?: string): Promis
   });
   invalidateDeployment(id);
   if (data.status && data.status !== before.status) {
-    recordDeploymentEvent({ deploymentId: id, kind: "status", from: before.status, to: data.status, reason: ownerId ? "changed by the owner" : "changed by the platform" });
+    recordDeploymentEvent({
+      deploymentId: id,
+      kind: "status",
+      from: before.status,
+      to: data.status,
+      reason: ownerId ? "changed by the owner" : "changed by the platform",
+    });
   }
   return view(row);
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "@upstash/redis";
-import { andThen, type Awaitable } from "@/lib/awaitable";
 import type { Config } from "@/lib/config";
 import { ApiError } from "@/lib/http/problem";
+import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 
 export type CircuitState = "closed" | "open" | "half-open";
 
@@ -95,7 +95,10 @@ class Circuit {
     const now = Date.now();
     const start = now - (now % bucketMs);
     let bucket = this.buckets.at(-1);
-    if (!bucket || bucket.start !== start) this.buckets.push((bucket = { start, total: 0, failures: 0 }));
+    if (!bucket || bucket.start !== start) {
+      bucket = { start, total: 0, failures: 0 };
+      this.buckets.push(bucket);
+    }
     bucket.total++;
     if (failed) bucket.failures++;
     this.buckets = this.buckets.filter((b) => b.start > now - windowMs);

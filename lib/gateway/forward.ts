@@ -28,7 +28,17 @@ export class ClientAbortedError extends Error {
 const badGateway = (detail: string) => new ApiError(502, "upstream-unreachable", "Bad gateway", detail);
 const gatewayTimeout = (detail: string) => new ApiError(504, "upstream-timeout", "Gateway timeout", detail);
 
-const refusedCodes = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
+const refusedCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+]);
 
 function failureOf(error: unknown, signal: ClientSignal): Error {
   if (signal.aborted) return new ClientAbortedError();
@@ -43,7 +53,12 @@ function failureOf(error: unknown, signal: ClientSignal): Error {
 export class Forwarder {
   private readonly dispatcher: Agent;
 
-  constructor(settings: Pick<Config, "GATEWAY_CONNECT_TIMEOUT_MS" | "GATEWAY_HEADERS_TIMEOUT_MS" | "GATEWAY_BODY_IDLE_TIMEOUT_MS" | "GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM">) {
+  constructor(
+    settings: Pick<
+      Config,
+      "GATEWAY_CONNECT_TIMEOUT_MS" | "GATEWAY_HEADERS_TIMEOUT_MS" | "GATEWAY_BODY_IDLE_TIMEOUT_MS" | "GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM"
+    >,
+  ) {
     this.dispatcher = new Agent({
       connections: settings.GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM,
       connect: { timeout: settings.GATEWAY_CONNECT_TIMEOUT_MS },
@@ -85,7 +100,13 @@ export class Forwarder {
   }
 
   /** Opens a WebSocket (or other upgrade) with the deployment; anything but a 101 is a 502. */
-  async upgrade(origin: string, pathAndQuery: string, headers: Record<string, string | string[]>, protocol: string, signal: ClientSignal): Promise<UpstreamUpgrade> {
+  async upgrade(
+    origin: string,
+    pathAndQuery: string,
+    headers: Record<string, string | string[]>,
+    protocol: string,
+    signal: ClientSignal,
+  ): Promise<UpstreamUpgrade> {
     try {
       // An Agent needs the origin beside the path; the upgrade options' type only lists the path.
       const options = { origin, path: pathAndQuery, method: "GET", headers, protocol, signal } as Dispatcher.UpgradeOptions;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { gatewayCookiePattern } from "@/lib/auth/session-token";
-import type { GatewayTarget } from "@/lib/gateway/path";
 import { apiTokenHeader, presentedApiToken } from "@/lib/gateway/identity";
+import type { GatewayTarget } from "@/lib/gateway/path";
 
 /** The header that tells a deployment which signed-in user made the request. */
 export const userIdHeader = "x-gatehouse-user-id";
@@ -36,7 +36,12 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
 function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
   const value = headers.connection;
   if (typeof value !== "string") return new Set();
-  return new Set(value.split(",").map((name) => name.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    value
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
@@ -57,7 +62,11 @@ export function clientFacts(headers: IncomingHttpHeaders, peerAddress: string, p
   if (trustedProxies === 0) {
     return { forwardedFor: [peerAddress], clientAddress: peerAddress, proto: peerSecure ? "https" : "http", host: headers.host ?? "" };
   }
-  const inbound = (headers["x-forwarded-for"] ?? "").toString().split(",").map((entry) => entry.trim()).filter(Boolean);
+  const inbound = (headers["x-forwarded-for"] ?? "")
+    .toString()
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   const chain = [...inbound, peerAddress];
   const forwardedFor = chain.slice(Math.max(0, chain.length - 1 - trustedProxies));
   const proto = firstValue(headers["x-forwarded-proto"]);
@@ -187,7 +196,11 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders, context: Cl
   const deploymentReferrerPolicy = out["referrer-policy"];
   Object.assign(out, securityHeaders(context.requestId, context.secure));
   if (deploymentReferrerPolicy) out["referrer-policy"] = deploymentReferrerPolicy;
-  if (String(out["content-type"] ?? "").toLowerCase().startsWith("text/event-stream")) {
+  if (
+    String(out["content-type"] ?? "")
+      .toLowerCase()
+      .startsWith("text/event-stream")
+  ) {
     // Proxies and CDNs in front of us must neither buffer nor compress an event stream.
     const cacheControl = String(out["cache-control"] ?? "no-cache");
     out["cache-control"] = /no-transform/i.test(cacheControl) ? cacheControl : `${cacheControl}, no-transform`;

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
-import { andThen, type Awaitable } from "@/lib/awaitable";
 import { apiTokenPrefix, userIdForApiToken } from "@/lib/auth/api-tokens";
 import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/session-token";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
+import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 
 export interface Identity {
   userId: string;
@@ -18,7 +18,7 @@ export function presentedApiToken(headers: IncomingHttpHeaders): string | undefi
   if (typeof dedicated === "string" && dedicated) return dedicated;
   const authorization = headers.authorization;
   const match = authorization && /^Bearer\s+(\S+)$/i.exec(authorization);
-  return match && match[1].startsWith(apiTokenPrefix) ? match[1] : undefined;
+  return match?.[1].startsWith(apiTokenPrefix) ? match[1] : undefined;
 }
 
 export class Authenticator {

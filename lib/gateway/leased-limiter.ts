@@ -1,6 +1,6 @@
 import type { Ratelimit } from "@upstash/ratelimit";
-import type { Awaitable } from "@/lib/awaitable";
 import type { LimitResult } from "@/lib/gateway/memory-limiter";
+import type { Awaitable } from "@/lib/runtime/awaitable";
 
 class LimiterUnavailable extends Error {}
 
@@ -8,8 +8,14 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${ms} ms`)), ms);
     work.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error) => (clearTimeout(timer), reject(error)),
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
     );
   });
 }

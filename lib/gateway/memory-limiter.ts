@@ -15,7 +15,10 @@ const maxKeys = 100_000;
 export class MemorySlidingWindow {
   private readonly windows = new Map<string, { start: number; current: number; previous: number }>();
 
-  constructor(private readonly tokens: number, private readonly windowMs: number) {}
+  constructor(
+    private readonly tokens: number,
+    private readonly windowMs: number,
+  ) {}
 
   limit(identifier: string): LimitResult {
     const now = Date.now();
@@ -37,7 +40,11 @@ export class MemorySlidingWindow {
 export class MemoryTokenBucket {
   private readonly buckets = new Map<string, { tokens: number; refilledAt: number }>();
 
-  constructor(private readonly refillRate: number, private readonly intervalMs: number, private readonly maxTokens: number) {}
+  constructor(
+    private readonly refillRate: number,
+    private readonly intervalMs: number,
+    private readonly maxTokens: number,
+  ) {}
 
   limit(identifier: string): LimitResult {
     const now = Date.now();

@@ -38,7 +38,11 @@ export async function handleGatewayRoute(request: Request): Promise<Response> {
   let path = url.pathname;
   let query = url.search;
   // Without our server in front (plain `next start`, serverless), the platform's X-Forwarded-For is all we have.
-  let peerAddress = String(headers["x-forwarded-for"] ?? "").split(",").pop()?.trim() ?? "";
+  let peerAddress =
+    String(headers["x-forwarded-for"] ?? "")
+      .split(",")
+      .pop()
+      ?.trim() ?? "";
   let peerSecure = url.protocol === "https:";
   if (behindGatehouseServer()) {
     peerAddress = String(headers[peerAddressHeader] ?? "");

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from "node:http";
+import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { MeteredBody } from "@/lib/gateway/metered-body";
@@ -44,7 +44,8 @@ export async function handleGatewayNode(request: IncomingMessage, response: Serv
   const departure = new ClientDeparture();
   // `close` on the response before it finished means the client went away mid-request.
   response.once("close", () => response.writableFinished || departure.abort());
-  const hasBody = request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
+  const hasBody =
+    request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
 
   const answer = await gateway().handle(gatewayRequest(request, departure, hasBody));
   if (departure.aborted) {

@@ -1,16 +1,15 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
-import { andThen, type Awaitable } from "@/lib/awaitable";
 import { config } from "@/lib/config";
-import { routableDeployment, type RoutableDeployment } from "@/lib/deployments/cache";
+import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
-import { CircuitBreakers, type BreakerTicket } from "@/lib/gateway/breaker";
+import { type BreakerTicket, CircuitBreakers } from "@/lib/gateway/breaker";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
-import { ClientAbortedError, Forwarder, type UpstreamResponse } from "@/lib/gateway/forward";
-import { clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders, type ClientFacts } from "@/lib/gateway/headers";
+import { ClientAbortedError, Forwarder } from "@/lib/gateway/forward";
+import { type ClientFacts, clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
 import { Authenticator, type Identity } from "@/lib/gateway/identity";
 import { MeteredBody } from "@/lib/gateway/metered-body";
-import { resolveGatewayPath, type GatewayTarget } from "@/lib/gateway/path";
+import { type GatewayTarget, resolveGatewayPath } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
@@ -18,6 +17,7 @@ import { gatewayMetrics } from "@/lib/metrics/prometheus";
 import { requestRecorder } from "@/lib/metrics/recorder";
 import { clientCountry, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
 import { sharedRedis } from "@/lib/redis/client";
+import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 
 /** How a request the deployment never answered ended, for the request log. */
 function outcomeOfRefusal(slug: string | undefined): string {
@@ -41,8 +41,7 @@ function outcomeOfRefusal(slug: string | undefined): string {
   }
 }
 
-const notFound = () =>
-  new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
+const notFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
 
 function wantsHtml(request: GatewayRequest): boolean {
   return (request.method === "GET" || request.method === "HEAD") && /text\/html/.test(String(request.headers.accept ?? ""));
@@ -133,13 +132,7 @@ export class Gateway {
   private recorded(request: GatewayRequest, progress: Progress, response: Answer, bytesIn: () => number): GatewayResponse {
     const record = (bytesOut: number, bodyFailed: boolean) => {
       const proxied = progress.ttfbMs !== undefined;
-      const outcome = request.signal.aborted
-        ? "client-aborted"
-        : bodyFailed
-          ? "upstream-error"
-          : proxied
-            ? "proxied"
-            : outcomeOfRefusal(progress.refusal);
+      const outcome = request.signal.aborted ? "client-aborted" : bodyFailed ? "upstream-error" : proxied ? "proxied" : outcomeOfRefusal(progress.refusal);
       const durationMs = performance.now() - progress.startedAt;
       this.metrics.observe(response.status, outcome, request.method, durationMs / 1000);
       requestRecorder().record({
@@ -180,9 +173,20 @@ export class Gateway {
       const { target, deployment, identity, ticket } = await this.admit(request, resolved.target, progress);
       const protocol = String(request.headers.upgrade ?? "websocket");
       const upstream = await this.recordOutcome(ticket, () =>
-        this.forwarder.upgrade(deployment.target.origin, this.upstreamPath(deployment, target, request), this.upstreamHeaders(request, target, identity, progress), protocol, request.signal),
+        this.forwarder.upgrade(
+          deployment.target.origin,
+          this.upstreamPath(deployment, target, request),
+          this.upstreamHeaders(request, target, identity, progress),
+          protocol,
+          request.signal,
+        ),
       );
-      const headers = clientResponseHeaders(upstream.headers, { target: deployment.target, prefix: target.prefix, requestId: progress.requestId, secure: progress.client.proto === "https" });
+      const headers = clientResponseHeaders(upstream.headers, {
+        target: deployment.target,
+        prefix: target.prefix,
+        requestId: progress.requestId,
+        secure: progress.client.proto === "https",
+      });
       return { headers: { ...headers, connection: "Upgrade", upgrade: protocol }, socket: upstream.socket };
     } catch (error) {
       return this.problem(error, progress.requestId, progress.client.proto === "https", {});

@@ -1,12 +1,12 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
-import type { Awaitable } from "@/lib/awaitable";
 import type { Config } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { LeasedLimiter } from "@/lib/gateway/leased-limiter";
-import { MemorySlidingWindow, MemoryTokenBucket, type LimitResult } from "@/lib/gateway/memory-limiter";
+import { type LimitResult, MemorySlidingWindow, MemoryTokenBucket } from "@/lib/gateway/memory-limiter";
 import { ApiError } from "@/lib/http/problem";
+import type { Awaitable } from "@/lib/runtime/awaitable";
 
 export interface RateRule {
   limit: number;
@@ -110,7 +110,10 @@ export class RateLimiter {
     }
     const ratelimit = new Ratelimit({
       redis: this.redis,
-      limiter: rule.algorithm === "token" ? Ratelimit.tokenBucket(rule.limit, `${rule.windowSeconds} s`, burst) : Ratelimit.slidingWindow(rule.limit, `${rule.windowSeconds} s`),
+      limiter:
+        rule.algorithm === "token"
+          ? Ratelimit.tokenBucket(rule.limit, `${rule.windowSeconds} s`, burst)
+          : Ratelimit.slidingWindow(rule.limit, `${rule.windowSeconds} s`),
       prefix: `gatehouse:rl:${key}`,
       // Our own deadline and failure policy apply; the library's would silently allow.
       timeout: 0,
@@ -129,7 +132,9 @@ export class RateLimiter {
     if (now - limiterHealth.lastLoggedAt >= logIntervalMs) {
       limiterHealth.lastLoggedAt = now;
       const policy = this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow" ? "allowing" : "refusing";
-      console.warn(`[gatehouse] rate limiter unavailable (${error instanceof Error ? error.message : String(error)}); ${policy} requests (${limiterHealth.failures} failures so far)`);
+      console.warn(
+        `[gatehouse] rate limiter unavailable (${error instanceof Error ? error.message : String(error)}); ${policy} requests (${limiterHealth.failures} failures so far)`,
+      );
     }
     if (this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow") return {};
     throw new ApiError(503, "rate-limiter-unavailable", "Rate limiter unavailable", "The gateway cannot check rate limits right now. Retry shortly.", {

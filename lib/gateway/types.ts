@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { EventEmitter } from "node:events";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { MeteredBody } from "@/lib/gateway/metered-body";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { timeRanges, type Cursor, type RequestFilters, type TimeRange } from "@/lib/metrics/queries";
+import { type Cursor, type RequestFilters, type TimeRange, timeRanges } from "@/lib/metrics/queries";
 
 /**
  * The deployment page's search params. Anything malformed falls back to its default instead of failing
@@ -10,16 +10,26 @@ export const defaultRange: TimeRange = "24h";
 export const filterMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);
-const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (first(value) === "" ? undefined : first(value)), schema.optional()).catch(undefined);
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (first(value) === "" ? undefined : first(value)), schema.optional()).catch(undefined);
 
-const cursor = z.string().regex(/^\d{1,15}_\d{1,19}$/).transform((value): Cursor => {
-  const [at, id] = value.split("_");
-  return { at: Number(at), id: BigInt(id) };
-});
+const cursor = z
+  .string()
+  .regex(/^\d{1,15}_\d{1,19}$/)
+  .transform((value): Cursor => {
+    const [at, id] = value.split("_");
+    return { at: Number(at), id: BigInt(id) };
+  });
 
 const paramsSchema = z.object({
   range: z.preprocess(first, z.enum(Object.keys(timeRanges) as [TimeRange, ...TimeRange[]])).catch(defaultRange),
-  status: optional(z.string().trim().toLowerCase().regex(/^[1-5](xx|\d\d)$/)),
+  status: optional(
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[1-5](xx|\d\d)$/),
+  ),
   path: optional(z.string().trim().max(200).regex(/^\//)),
   method: optional(z.string().trim().toUpperCase().pipe(z.enum(filterMethods))),
   before: optional(cursor),

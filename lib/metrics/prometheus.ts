@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CircuitState } from "@/lib/gateway/breaker";
 import { limiterHealth } from "@/lib/gateway/rate-limit";
 import { requestRecorder } from "@/lib/metrics/recorder";

@@ -119,7 +119,22 @@ async function bucketRows(deploymentIds: string[], window: Window): Promise<Buck
 }
 
 function emptyPoint(at: number): SeriesPoint {
-  return { at, requests: 0, status1xx: 0, status2xx: 0, status3xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0, errorRate: null, p50: null, p95: null, p99: null, bytesIn: 0, bytesOut: 0 };
+  return {
+    at,
+    requests: 0,
+    status1xx: 0,
+    status2xx: 0,
+    status3xx: 0,
+    status4xx: 0,
+    status5xx: 0,
+    rateLimited: 0,
+    errorRate: null,
+    p50: null,
+    p95: null,
+    p99: null,
+    bytesIn: 0,
+    bytesOut: 0,
+  };
 }
 
 function pointOf(row: BucketRow, bucketMs: number): SeriesPoint & { histogram: number[]; durationMsSum: number } {
@@ -160,7 +175,7 @@ function seriesAndTotals(rows: BucketRow[], window: Window): { series: SeriesPoi
     }
     const { histogram: bucketHistogram, durationMsSum, ...plain } = point;
     series.push(plain);
-    bucketHistogram.forEach((count, index) => (histogram[index] += count));
+    for (const [index, count] of bucketHistogram.entries()) histogram[index] += count;
     sum.requests += point.requests;
     sum.status5xx += point.status5xx;
     sum.rateLimited += point.rateLimited;
@@ -203,7 +218,10 @@ export async function deploymentsOverview(deploymentIds: string[], now = new Dat
   const rows = await bucketRows(deploymentIds, window);
   return new Map(
     deploymentIds.map((id) => {
-      const { series, totals } = seriesAndTotals(rows.filter((row) => row.deploymentId === id), window);
+      const { series, totals } = seriesAndTotals(
+        rows.filter((row) => row.deploymentId === id),
+        window,
+      );
       return [id, { totals, sparkline: series.map((point) => point.requests) }];
     }),
   );
@@ -232,7 +250,12 @@ interface BreakdownQueryRow {
  * The top values of each breakdown dimension in one query. Breakdowns are hourly, so the window is
  * widened to whole hours: for the 1-hour range they cover the current and the previous clock hour.
  */
-export async function deploymentBreakdowns(deploymentId: string, range: TimeRange, now = new Date(), top = 10): Promise<Record<BreakdownTableDimension, BreakdownRow[]>> {
+export async function deploymentBreakdowns(
+  deploymentId: string,
+  range: TimeRange,
+  now = new Date(),
+  top = 10,
+): Promise<Record<BreakdownTableDimension, BreakdownRow[]>> {
   const window = windowOf(range, now);
   const start = new Date(Math.floor(window.start.getTime() / hourMs) * hourMs);
   const rows = await db().$queryRaw<BreakdownQueryRow[]>`
@@ -253,7 +276,12 @@ export async function deploymentBreakdowns(deploymentId: string, range: TimeRang
   const tables: Record<BreakdownTableDimension, BreakdownRow[]> = { status: [], path: [], country: [], agent: [] };
   for (const row of rows) {
     const total = Number(row.total);
-    tables[row.dimension].push({ value: row.value, requests: Number(row.requests), errors: Number(row.errors), share: total ? Number(row.requests) / total : 0 });
+    tables[row.dimension].push({
+      value: row.value,
+      requests: Number(row.requests),
+      errors: Number(row.errors),
+      share: total ? Number(row.requests) / total : 0,
+    });
   }
   return tables;
 }
@@ -337,7 +365,20 @@ export async function recentRequests(
     where: { AND: [where, beyond] },
     orderBy: [{ at: order }, { id: order }],
     take: pageSize + 1,
-    select: { id: true, at: true, method: true, path: true, status: true, outcome: true, durationMs: true, bytesIn: true, bytesOut: true, country: true, userAgentFamily: true, requestId: true },
+    select: {
+      id: true,
+      at: true,
+      method: true,
+      path: true,
+      status: true,
+      outcome: true,
+      durationMs: true,
+      bytesIn: true,
+      bytesOut: true,
+      country: true,
+      userAgentFamily: true,
+      requestId: true,
+    },
   });
   const hasMore = found.length > pageSize;
   const pageRows = found.slice(0, pageSize);

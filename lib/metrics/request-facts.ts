@@ -1,5 +1,5 @@
-import { isIPv4, isIPv6 } from "node:net";
 import type { IncomingHttpHeaders } from "node:http";
+import { isIPv4, isIPv6 } from "node:net";
 import geoip from "geoip-country";
 
 export type AddressLogging = "truncated" | "full" | "none";
@@ -45,7 +45,9 @@ export function userAgentFamily(userAgent: string | undefined): string | null {
  */
 export function clientCountry(headers: IncomingHttpHeaders, header: string | undefined, address: string): string | null {
   if (header) {
-    const value = String(headers[header] ?? "").trim().toUpperCase();
+    const value = String(headers[header] ?? "")
+      .trim()
+      .toUpperCase();
     if (/^[A-Z]{2}$/.test(value) && value !== "XX" && value !== "T1") return value;
   }
   return address ? (geoip.lookup(address)?.country ?? null) : null;

@@ -24,7 +24,11 @@ async function deleteInChunks(pool: pg.Pool, table: string, key: string[], colum
 }
 
 /** Deletes raw request rows past their retention, and rollups, breakdowns and alert notifications past theirs. */
-export async function pruneRequestData(pool: pg.Pool, settings: RetentionSettings, now = new Date()): Promise<{ raw: number; rollups: number; breakdowns: number; alerts: number }> {
+export async function pruneRequestData(
+  pool: pg.Pool,
+  settings: RetentionSettings,
+  now = new Date(),
+): Promise<{ raw: number; rollups: number; breakdowns: number; alerts: number }> {
   const rawBefore = new Date(now.getTime() - settings.rawDays * dayMs);
   const rollupsBefore = new Date(now.getTime() - settings.rollupDays * dayMs);
   return {
@@ -46,7 +50,9 @@ export function startRetentionJob(pool: pg.Pool, settings: RetentionSettings, in
     async () => {
       const deleted = await pruneRequestData(pool, settings);
       if (Object.values(deleted).some(Boolean)) {
-        console.log(`[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows, ${deleted.alerts} alerts`);
+        console.log(
+          `[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows, ${deleted.alerts} alerts`,
+        );
       }
     },
     5_000,

@@ -27,7 +27,10 @@ export class TcpRequester implements Requester {
     });
     // Errors reach callers through failed commands; without a listener node-redis would crash the process.
     this.client.on("error", () => {});
-    this.firstConnection = this.client.connect().catch(() => {}).finally(() => (this.firstConnection = undefined));
+    this.firstConnection = this.client
+      .connect()
+      .catch(() => {})
+      .finally(() => (this.firstConnection = undefined));
   }
 
   request<TResult>({ body }: UpstashRequest): Promise<UpstashResponse<TResult>> {

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db";
+import { Prisma } from "@/lib/generated/prisma/client.ts";
 import { ApiError } from "@/lib/http/problem";
 import { parseInput } from "@/lib/http/validation";
-import { Prisma } from "@/lib/generated/prisma/client.ts";
 
 export const emailSchema = z.email("must be an email address").trim().toLowerCase().max(254);
 

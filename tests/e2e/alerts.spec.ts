@@ -1,4 +1,4 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
 
 /** Reloads until `check` passes: the rule is evaluated in the background, not in answer to the page. */

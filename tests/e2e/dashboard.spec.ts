@@ -31,10 +31,13 @@ interface Figures {
 
 /** What the database holds for the deployment: the raw log and the rollups the page reads. */
 async function figures(client: pg.Client, deploymentId: string): Promise<Figures> {
-  const logged = await client.query(`select count(*)::int as n, count(*) filter (where status = 404)::int as "notFound" from "RequestLog" where "deploymentId" = $1`, [deploymentId]);
+  const logged = await client.query(
+    `select count(*)::int as n, count(*) filter (where status = 404)::int as "notFound" from "RequestLog" where "deploymentId" = $1`,
+    [deploymentId],
+  );
   const rollups = await client.query(`select "requests", "status5xx", "latencyBuckets" from "RequestRollup" where "deploymentId" = $1`, [deploymentId]);
   const histogram: number[] = [];
-  for (const row of rollups.rows) (row.latencyBuckets as number[]).forEach((count, index) => (histogram[index] = (histogram[index] ?? 0) + count));
+  for (const row of rollups.rows) for (const [index, count] of (row.latencyBuckets as number[]).entries()) histogram[index] = (histogram[index] ?? 0) + count;
   return {
     logged: logged.rows[0].n,
     notFound: logged.rows[0].notFound,
@@ -73,10 +76,13 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
 
     // The recorder writes at least every second, and the rollups with the same batch.
     await expect
-      .poll(async () => {
-        const now = await figures(client, deploymentId);
-        return [now.logged - before.logged >= sent.ok + sent.notFound + sent.unavailable, now.requests === now.logged];
-      }, { timeout: 15_000 })
+      .poll(
+        async () => {
+          const now = await figures(client, deploymentId);
+          return [now.logged - before.logged >= sent.ok + sent.notFound + sent.unavailable, now.requests === now.logged];
+        },
+        { timeout: 15_000 },
+      )
       .toEqual([true, true]);
     const stored = await figures(client, deploymentId);
     expect(stored.status5xx).toBeGreaterThanOrEqual(sent.unavailable);
@@ -91,7 +97,10 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
     await expect(page.getByTestId("stat-error-rate").locator(".stat-value")).toHaveText(formatPercent(stored.status5xx / stored.requests));
     await expect(page.getByTestId("stat-p95").locator(".stat-value")).toHaveText(formatMs(percentileFromBuckets(stored.histogram, 0.95)));
     await expect(page.getByTestId("chart-requests")).toBeVisible();
-    await expect(page.getByTestId("breakdown-status").locator('tr[data-value="404"] td[data-requests]')).toHaveAttribute("data-requests", String(stored.notFound));
+    await expect(page.getByTestId("breakdown-status").locator('tr[data-value="404"] td[data-requests]')).toHaveAttribute(
+      "data-requests",
+      String(stored.notFound),
+    );
     await expect(page.getByTestId("breakdown-path").locator('tr[data-value="/dashboard-test/missing-0"]')).toBeVisible();
 
     // Filtering is a GET form: the filtered view has its own URL, and shows only what matches.

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { expect, test, type BrowserContext, type Page, type Request } from "@playwright/test";
+import { type BrowserContext, expect, type Page, type Request, test } from "@playwright/test";
 
 // The credentials `npm run demo` prints: the tests fail if it ever prints others.
 const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };

@@ -74,7 +74,10 @@ test("an error-rate rule fires once while the deployment fails, resolves once wh
     await eventually("the rule resolves", async () => (await statesOf(rule.id)).length === 2);
     await settle();
     const alerts = await alertsOf(rule.id);
-    assert.deepEqual(alerts.map((alert) => alert.state), ["firing", "ok"]);
+    assert.deepEqual(
+      alerts.map((alert) => alert.state),
+      ["firing", "ok"],
+    );
     assert.ok(alerts[0].value! > 20 && alerts[1].value! <= 20);
 
     await eventually("both webhooks delivered", async () => (await alertsOf(rule.id)).every((alert) => alert.webhookStatus === "delivered"));
@@ -154,7 +157,21 @@ test("rules read the per-minute rollups, whoever wrote them", async () => {
   latencyBuckets[latencyBucket(3)] = 40;
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   await db().requestRollup.create({
-    data: { deploymentId: deployment.id, minute, requests: 40, status1xx: 0, status2xx: 25, status3xx: 0, status4xx: 15, status5xx: 0, rateLimited: 15, durationMsSum: 120, latencyBuckets, bytesIn: 0, bytesOut: 0 },
+    data: {
+      deploymentId: deployment.id,
+      minute,
+      requests: 40,
+      status1xx: 0,
+      status2xx: 25,
+      status3xx: 0,
+      status4xx: 15,
+      status5xx: 0,
+      rateLimited: 15,
+      durationMsSum: 120,
+      latencyBuckets,
+      bytesIn: 0,
+      bytesOut: 0,
+    },
   });
   await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
   const [alert] = await alertsOf(rule.id);
@@ -175,7 +192,21 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
   const storedSecret = async () => (await db().alertRule.findUniqueOrThrow({ where: { id: rule.id } })).webhookSecret;
   assert.equal(await storedSecret(), rule.webhookSecret);
   await db().requestRollup.create({
-    data: { deploymentId: deployment.id, minute: new Date(Math.floor(Date.now() / 60_000) * 60_000), requests: 15, status1xx: 0, status2xx: 0, status3xx: 0, status4xx: 15, status5xx: 0, rateLimited: 15, durationMsSum: 15, latencyBuckets: new Array<number>(latencyBucketCount).fill(0), bytesIn: 0, bytesOut: 0 },
+    data: {
+      deploymentId: deployment.id,
+      minute: new Date(Math.floor(Date.now() / 60_000) * 60_000),
+      requests: 15,
+      status1xx: 0,
+      status2xx: 0,
+      status3xx: 0,
+      status4xx: 15,
+      status5xx: 0,
+      rateLimited: 15,
+      durationMsSum: 15,
+      latencyBuckets: new Array<number>(latencyBucketCount).fill(0),
+      bytesIn: 0,
+      bytesOut: 0,
+    },
   });
   await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
 
@@ -188,7 +219,10 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
   ] as const) {
     const response = await editRule(deployment.id, rule.id, change);
     assert.equal(response.status, 400, JSON.stringify(change));
-    assert.ok((await response.json()).errors.some((error: { path: string }) => error.path === field), JSON.stringify(change));
+    assert.ok(
+      (await response.json()).errors.some((error: { path: string }) => error.path === field),
+      JSON.stringify(change),
+    );
   }
   const stranger = await newUser();
   assert.equal((await editRule(deployment.id, rule.id, { threshold: 20 }, stranger)).status, 404);
@@ -199,7 +233,10 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
   const loosened = await editRule(deployment.id, rule.id, { threshold: 20 });
   assert.equal(loosened.status, 200);
   const view = await loosened.json();
-  assert.deepEqual([view.kind, view.threshold, view.windowMinutes, view.webhookUrl, view.webhookSecret], ["rate_limited", 20, 2, "https://hooks.example.com/a", null]);
+  assert.deepEqual(
+    [view.kind, view.threshold, view.windowMinutes, view.webhookUrl, view.webhookSecret],
+    ["rate_limited", 20, 2, "https://hooks.example.com/a", null],
+  );
   assert.equal(await storedSecret(), rule.webhookSecret, "the same receiver keeps its secret");
   await eventually("the loosened rule resolves", async () => (await statesOf(rule.id)).length === 2);
   const [, resolved] = await alertsOf(rule.id);
@@ -214,7 +251,10 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
   assert.deepEqual([removed.webhookUrl, removed.webhookSecret, await storedSecret()], [null, null, null]);
 
   // Two edits of different fields at once: each writes only its own, so both hold.
-  const [condition, webhook] = await Promise.all([editRule(deployment.id, rule.id, { windowMinutes: 7 }), editRule(deployment.id, rule.id, { webhookUrl: "https://hooks.example.com/c" })]);
+  const [condition, webhook] = await Promise.all([
+    editRule(deployment.id, rule.id, { windowMinutes: 7 }),
+    editRule(deployment.id, rule.id, { webhookUrl: "https://hooks.example.com/c" }),
+  ]);
   const { webhookSecret } = await webhook.json();
   assert.equal(condition.status, 200);
   const stored = await db().alertRule.findUniqueOrThrow({ where: { id: rule.id } });
@@ -258,7 +298,10 @@ test("rule input errors are 400 problems naming the field; other users' deployme
     assert.equal(response.headers.get("content-type"), "application/problem+json");
     const problem = await response.json();
     assert.equal(problem.type, "urn:gatehouse:problem:invalid-input");
-    assert.ok(problem.errors.some((error: { path: string }) => error.path === field), `${JSON.stringify(input)}: ${problem.detail}`);
+    assert.ok(
+      problem.errors.some((error: { path: string }) => error.path === field),
+      `${JSON.stringify(input)}: ${problem.detail}`,
+    );
   }
   const notJson = await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { method: "POST", headers: { cookie: owner.cookie }, body: "{" });
   assert.equal(notJson.status, 400);
@@ -271,7 +314,10 @@ test("rule input errors are 400 problems naming the field; other users' deployme
   const rule = await newRule(deployment.id, { kind: "not_running" });
   assert.equal(rule.webhookSecret, null, "no webhook, no secret");
   const listed = await (await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { headers: { cookie: owner.cookie } })).json();
-  assert.deepEqual(listed.map((r: { id: string }) => r.id), [rule.id]);
+  assert.deepEqual(
+    listed.map((r: { id: string }) => r.id),
+    [rule.id],
+  );
   assert.ok(!("webhookSecret" in listed[0]), "the secret is never listed");
   const strangerDelete = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: stranger.cookie } });
   assert.equal(strangerDelete.status, 404);

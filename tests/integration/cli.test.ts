@@ -37,7 +37,10 @@ test("users and deployments are created, listed and changed from the CLI while t
 
   const listed = await cli("deployment:list", "--owner", email);
   assert.equal(listed.code, 0, listed.stderr);
-  assert.deepEqual(JSON.parse(listed.stdout).map((d: { id: string; status: string }) => [d.id, d.status]), [[deployment.id, "stopped"]]);
+  assert.deepEqual(
+    JSON.parse(listed.stdout).map((d: { id: string; status: string }) => [d.id, d.status]),
+    [[deployment.id, "stopped"]],
+  );
 });
 
 test("bad input gives a clear error and a non-zero exit", { skip }, async () => {

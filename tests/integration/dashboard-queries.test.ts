@@ -4,7 +4,7 @@ import { before, test } from "node:test";
 import { db } from "@/lib/db";
 import { createDeployment } from "@/lib/deployments/service";
 import { latencyBucketCount, percentileFromBuckets } from "@/lib/metrics/latency";
-import { deploymentBreakdowns, deploymentSeries, deploymentsOverview, recentRequests, type Cursor } from "@/lib/metrics/queries";
+import { type Cursor, deploymentBreakdowns, deploymentSeries, deploymentsOverview, recentRequests } from "@/lib/metrics/queries";
 import { createUser } from "@/lib/users/accounts";
 
 const minute = 60_000;
@@ -29,8 +29,19 @@ function histogram(entries: Record<number, number>): number[] {
 }
 
 const rollup = (at: Date, requests: number, status5xx: number, latencyBuckets: number[]) => ({
-  deploymentId, minute: at, requests, status1xx: 0, status2xx: requests - status5xx, status3xx: 0, status4xx: 0, status5xx,
-  rateLimited: 0, durationMsSum: BigInt(requests * 10), latencyBuckets, bytesIn: BigInt(requests * 100), bytesOut: BigInt(requests * 1000),
+  deploymentId,
+  minute: at,
+  requests,
+  status1xx: 0,
+  status2xx: requests - status5xx,
+  status3xx: 0,
+  status4xx: 0,
+  status5xx,
+  rateLimited: 0,
+  durationMsSum: BigInt(requests * 10),
+  latencyBuckets,
+  bytesIn: BigInt(requests * 100),
+  bytesOut: BigInt(requests * 1000),
 });
 
 test("series sum the minutes of each bucket (histograms element-wise) and fill the empty buckets with zeros", async () => {
@@ -66,7 +77,7 @@ test("series sum the minutes of each bucket (histograms element-wise) and fill t
   assert.equal(hour.totals.requests, 10);
   assert.ok(hour.series.every((point) => point.requests > 0 || (point.p95 === null && point.errorRate === null)));
 
-  const overview = (await deploymentsOverview([deploymentId, "no-such-deployment"], now));
+  const overview = await deploymentsOverview([deploymentId, "no-such-deployment"], now);
   assert.equal(overview.get(deploymentId)!.totals.requests, 13);
   assert.equal(overview.get(deploymentId)!.sparkline.length, 24);
   assert.equal(overview.get("no-such-deployment")!.totals.requests, 0);
@@ -83,9 +94,18 @@ test("breakdowns keep the top ten of each dimension, with shares of the dimensio
     ],
   });
   const tables = await deploymentBreakdowns(deploymentId, "24h", now);
-  assert.deepEqual(tables.path.map((row) => row.value), ["/p11", "/p10", "/p9", "/p8", "/p7", "/p6", "/p5", "/p4", "/p3", "/p2"]);
+  assert.deepEqual(
+    tables.path.map((row) => row.value),
+    ["/p11", "/p10", "/p9", "/p8", "/p7", "/p6", "/p5", "/p4", "/p3", "/p2"],
+  );
   assert.equal(tables.path[0].share, 12 / 78);
-  assert.deepEqual(tables.status.map((row) => [row.value, row.requests, row.errors]), [["200", 70, 0], ["503", 8, 8]]);
+  assert.deepEqual(
+    tables.status.map((row) => [row.value, row.requests, row.errors]),
+    [
+      ["200", 70, 0],
+      ["503", 8, 8],
+    ],
+  );
   assert.deepEqual(tables.country, []);
 });
 
@@ -117,18 +137,33 @@ test("recent requests page by (at, id) without gaps or repeats, both ways, and f
   assert.equal(pages.length, 3);
   assert.equal(new Set(seen).size, 60);
   const stored = await db().requestLog.findMany({ where: { deploymentId }, orderBy: [{ at: "desc" }, { id: "desc" }], select: { id: true } });
-  assert.deepEqual(seen, stored.map((row) => String(row.id)));
+  assert.deepEqual(
+    seen,
+    stored.map((row) => String(row.id)),
+  );
   assert.equal(pages[0].newer, undefined);
 
   const back = await recentRequests(deploymentId, "1h", {}, { after: pages[1].newer }, 25, now);
-  assert.deepEqual(back.rows.map((row) => row.id), pages[0].rows.map((row) => row.id));
+  assert.deepEqual(
+    back.rows.map((row) => row.id),
+    pages[0].rows.map((row) => row.id),
+  );
   assert.equal(back.newer, undefined, "the first page has nothing newer");
   assert.ok(back.older);
 
   const count = (filter: (row: (typeof rows)[number]) => boolean) => rows.filter(filter).length;
-  assert.equal((await recentRequests(deploymentId, "1h", { status: "5xx" }, {}, 100, now)).rows.length, count((row) => row.status >= 500));
-  assert.equal((await recentRequests(deploymentId, "1h", { status: "404" }, {}, 100, now)).rows.length, count((row) => row.status === 404));
-  assert.equal((await recentRequests(deploymentId, "1h", { pathPrefix: "/api/things/", method: "POST" }, {}, 100, now)).rows.length, count((row) => row.path.startsWith("/api/things/") && row.method === "POST"));
+  assert.equal(
+    (await recentRequests(deploymentId, "1h", { status: "5xx" }, {}, 100, now)).rows.length,
+    count((row) => row.status >= 500),
+  );
+  assert.equal(
+    (await recentRequests(deploymentId, "1h", { status: "404" }, {}, 100, now)).rows.length,
+    count((row) => row.status === 404),
+  );
+  assert.equal(
+    (await recentRequests(deploymentId, "1h", { pathPrefix: "/api/things/", method: "POST" }, {}, 100, now)).rows.length,
+    count((row) => row.path.startsWith("/api/things/") && row.method === "POST"),
+  );
   assert.equal((await recentRequests(deploymentId, "1h", { status: "418" }, {}, 100, now)).rows.length, 0);
   // The range bounds the log: an hour later, these rows are out of the 1-hour range.
   assert.equal((await recentRequests(deploymentId, "1h", {}, {}, 25, new Date(now.getTime() + 62 * minute))).rows.length, 0);

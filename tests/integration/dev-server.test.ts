@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { after, before, test } from "node:test";
 import WebSocket from "ws";
-import { startApp, type RunningApp } from "@/tests/support/app";
+import { type RunningApp, startApp } from "@/tests/support/app";
 import { newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
 import { startWebSocketUpstream } from "@/tests/support/websocket-upstream";
 

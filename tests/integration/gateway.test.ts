@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { updateDeployment } from "@/lib/deployments/service";
 import { appUrl, newApiToken, newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
 import { rawRequest } from "@/tests/support/http";
-import { refusingPort, TestUpstream, type Echo } from "@/tests/support/upstream";
+import { type Echo, refusingPort, TestUpstream } from "@/tests/support/upstream";
 
 const upstream = new TestUpstream();
 let app: string;
@@ -251,7 +251,11 @@ describe("4. forwarding", () => {
 
   test("Set-Cookie is scoped into the prefix without Domain; gateway cookie names are dropped", async () => {
     const cookies = (await get(`${deployment.path}/cookies`)).headers.getSetCookie();
-    assert.deepEqual(cookies, [`plain=1; Path=${deployment.path}/`, `scoped=2; Path=${deployment.path}/account; HttpOnly`, `based=3; Path=${deployment.path}/base/area`]);
+    assert.deepEqual(cookies, [
+      `plain=1; Path=${deployment.path}/`,
+      `scoped=2; Path=${deployment.path}/account; HttpOnly`,
+      `based=3; Path=${deployment.path}/base/area`,
+    ]);
   });
 
   test("a target with a base path maps both ways", async () => {
@@ -343,13 +347,18 @@ describe("6. CORS", () => {
     assert.equal(response.headers.get("access-control-allow-origin"), "https://allowed.example");
     assert.equal(response.headers.get("access-control-allow-credentials"), "true");
     const allowed = (response.headers.get("access-control-allow-headers") ?? "").toLowerCase();
-    for (const header of ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id", "last-event-id"]) assert.ok(allowed.includes(header), header);
+    for (const header of ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id", "last-event-id"])
+      assert.ok(allowed.includes(header), header);
     assert.match(response.headers.get("access-control-allow-methods") ?? "", /POST/);
     assert.equal(upstream.requestCount.value, before);
   });
 
   test("a disallowed origin gets no CORS headers, on preflights and requests", async () => {
-    const preflight = await get(`${deployment.path}/mcp`, { method: "OPTIONS", cookie: "", headers: { origin: "https://evil.example", "access-control-request-method": "POST" } });
+    const preflight = await get(`${deployment.path}/mcp`, {
+      method: "OPTIONS",
+      cookie: "",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
     assert.equal(preflight.headers.get("access-control-allow-origin"), null);
     assert.notEqual(preflight.status, 204);
     const request = await get(`${deployment.path}/`, { headers: { origin: "https://evil.example" } });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startApp, type RunningApp } from "@/tests/support/app";
+import { type RunningApp, startApp } from "@/tests/support/app";
 import { atWindowStart, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { TestUpstream } from "@/tests/support/upstream";
 

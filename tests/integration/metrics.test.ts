@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { db, pool } from "@/lib/db";
 import { pruneRequestData } from "@/lib/metrics/retention";
-import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { testMetricsToken } from "@/tests/support/app";
+import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { TestUpstream } from "@/tests/support/upstream";
 
 const upstream = new TestUpstream();
@@ -35,7 +35,13 @@ async function send(path: string, init: RequestInit & { cookie?: string } = {}) 
   const requestId = `test-${randomUUID()}`;
   const response = await fetch(`${app}${path}`, {
     ...init,
-    headers: { cookie: init.cookie ?? owner.cookie, "x-request-id": requestId, "user-agent": "curl/8.0", "cf-ipcountry": "de", ...(init.headers as Record<string, string>) },
+    headers: {
+      cookie: init.cookie ?? owner.cookie,
+      "x-request-id": requestId,
+      "user-agent": "curl/8.0",
+      "cf-ipcountry": "de",
+      ...(init.headers as Record<string, string>),
+    },
   });
   await response.arrayBuffer().catch(() => undefined);
   const rows = await rowsFor(requestId);
@@ -79,7 +85,10 @@ test("refusals, limits, open circuits and upstream errors each leave one row wit
   const prefix = `dead-${randomUUID()}`;
   for (let i = 0; i < 6; i++) await fetch(`${app}${dead.path}/`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` } });
   const rows = (await rowsFor(prefix, 6)).sort((a, b) => a.requestId.localeCompare(b.requestId));
-  assert.deepEqual(rows.map((row) => row.outcome), [...Array(5).fill("upstream-error"), "circuit-open"]);
+  assert.deepEqual(
+    rows.map((row) => row.outcome),
+    [...Array(5).fill("upstream-error"), "circuit-open"],
+  );
   assert.equal(rows[5].status, 503);
 });
 
@@ -92,7 +101,10 @@ test("streamed, event-stream and abandoned bodies are counted as they flowed", a
 
   const requestId = `test-${randomUUID()}`;
   const controller = new AbortController();
-  const response = await fetch(`${app}${deployment.path}/sse?hold=${randomUUID()}`, { headers: { cookie: owner.cookie, "x-request-id": requestId }, signal: controller.signal });
+  const response = await fetch(`${app}${deployment.path}/sse?hold=${randomUUID()}`, {
+    headers: { cookie: owner.cookie, "x-request-id": requestId },
+    signal: controller.signal,
+  });
   assert.equal(response.status, 200);
   controller.abort();
   const [aborted] = await rowsFor(requestId);
@@ -111,7 +123,10 @@ test("5,000 requests sent at high concurrency produce exactly one row each, and 
     Array.from({ length: 100 }, async () => {
       while (next < total) {
         const i = next++;
-        const response = await fetch(`${app}${target.path}${pathFor(i)}`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` }, redirect: "manual" });
+        const response = await fetch(`${app}${target.path}${pathFor(i)}`, {
+          headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` },
+          redirect: "manual",
+        });
         await response.arrayBuffer();
       }
     }),
@@ -123,14 +138,26 @@ test("5,000 requests sent at high concurrency produce exactly one row each, and 
   const rollups = await db().requestRollup.findMany({ where: { deploymentId: target.id } });
   const sum = (pick: (rollup: (typeof rollups)[number]) => number | bigint) => rollups.reduce((acc, rollup) => acc + Number(pick(rollup)), 0);
   const countClass = (low: number) => rows.filter((row) => row.status >= low && row.status < low + 100).length;
-  assert.equal(sum((r) => r.requests), total);
+  assert.equal(
+    sum((r) => r.requests),
+    total,
+  );
   assert.deepEqual(
     [sum((r) => r.status2xx), sum((r) => r.status3xx), sum((r) => r.status4xx), sum((r) => r.status5xx)],
     [countClass(200), countClass(300), countClass(400), countClass(500)],
   );
-  assert.equal(sum((r) => r.bytesOut), rows.reduce((acc, row) => acc + Number(row.bytesOut), 0));
-  assert.equal(sum((r) => r.durationMsSum), rows.reduce((acc, row) => acc + row.durationMs, 0));
-  assert.equal(sum((r) => r.latencyBuckets.reduce((a, b) => a + b, 0)), total);
+  assert.equal(
+    sum((r) => r.bytesOut),
+    rows.reduce((acc, row) => acc + Number(row.bytesOut), 0),
+  );
+  assert.equal(
+    sum((r) => r.durationMsSum),
+    rows.reduce((acc, row) => acc + row.durationMs, 0),
+  );
+  assert.equal(
+    sum((r) => r.latencyBuckets.reduce((a, b) => a + b, 0)),
+    total,
+  );
   for (const rollup of rollups) {
     const minute = rollup.minute.getTime();
     assert.equal(rollup.requests, rows.filter((row) => row.at.getTime() - (row.at.getTime() % 60_000) === minute).length, "each minute's count");
@@ -143,27 +170,67 @@ test("5,000 requests sent at high concurrency produce exactly one row each, and 
   for (const entry of statuses) rolledStatuses.set(entry.value, (rolledStatuses.get(entry.value) ?? 0) + entry.requests);
   assert.deepEqual(Object.fromEntries([...rolledStatuses].sort()), Object.fromEntries([...rawStatuses].sort()));
   const paths = await db().requestBreakdown.findMany({ where: { deploymentId: target.id, dimension: "path", value: "/status" } });
-  assert.equal(paths.reduce((acc, entry) => acc + entry.requests, 0), rows.filter((row) => row.path === "/status").length);
-  assert.equal(paths.reduce((acc, entry) => acc + entry.errors, 0), rows.filter((row) => row.path === "/status" && row.status >= 500).length);
+  assert.equal(
+    paths.reduce((acc, entry) => acc + entry.requests, 0),
+    rows.filter((row) => row.path === "/status").length,
+  );
+  assert.equal(
+    paths.reduce((acc, entry) => acc + entry.errors, 0),
+    rows.filter((row) => row.path === "/status" && row.status >= 500).length,
+  );
 });
 
 test("the retention job deletes raw rows past their retention and rollups past theirs, and keeps the rest", async () => {
   const target = await newDeployment(owner, upstream.url);
   const now = new Date();
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
-  const rawRow = (at: Date, requestId: string) => ({ at, requestId, deploymentId: target.id, method: "GET", path: "/", status: 200, outcome: "proxied", durationMs: 1, bytesIn: 0n, bytesOut: 0n });
+  const rawRow = (at: Date, requestId: string) => ({
+    at,
+    requestId,
+    deploymentId: target.id,
+    method: "GET",
+    path: "/",
+    status: 200,
+    outcome: "proxied",
+    durationMs: 1,
+    bytesIn: 0n,
+    bytesOut: 0n,
+  });
   const prefix = `retention-${randomUUID()}`;
   await db().requestLog.createMany({ data: [rawRow(daysAgo(8), `${prefix}-old`), rawRow(daysAgo(6), `${prefix}-kept`)] });
-  const rollup = (minute: Date) => ({ deploymentId: target.id, minute, requests: 1, status1xx: 0, status2xx: 1, status3xx: 0, status4xx: 0, status5xx: 0, rateLimited: 0, durationMsSum: 1n, latencyBuckets: [1], bytesIn: 0n, bytesOut: 0n });
+  const rollup = (minute: Date) => ({
+    deploymentId: target.id,
+    minute,
+    requests: 1,
+    status1xx: 0,
+    status2xx: 1,
+    status3xx: 0,
+    status4xx: 0,
+    status5xx: 0,
+    rateLimited: 0,
+    durationMsSum: 1n,
+    latencyBuckets: [1],
+    bytesIn: 0n,
+    bytesOut: 0n,
+  });
   await db().requestRollup.createMany({ data: [rollup(daysAgo(91)), rollup(daysAgo(8))] });
   const breakdown = (hour: Date) => ({ deploymentId: target.id, hour, dimension: "path", value: "/", requests: 1, errors: 0 });
   await db().requestBreakdown.createMany({ data: [breakdown(daysAgo(91)), breakdown(daysAgo(8))] });
 
   const deleted = await pruneRequestData(pool(), { rawDays: 7, rollupDays: 90 }, now);
   assert.ok(deleted.raw >= 1 && deleted.rollups >= 1 && deleted.breakdowns >= 1);
-  assert.deepEqual((await db().requestLog.findMany({ where: { requestId: { startsWith: prefix } } })).map((row) => row.requestId), [`${prefix}-kept`]);
-  assert.deepEqual((await db().requestRollup.findMany({ where: { deploymentId: target.id } })).map((row) => row.minute), [daysAgo(8)]);
-  assert.deepEqual((await db().requestBreakdown.findMany({ where: { deploymentId: target.id } })).map((row) => row.hour), [daysAgo(8)]);
+  assert.deepEqual(
+    (await db().requestLog.findMany({ where: { requestId: { startsWith: prefix } } })).map((row) => row.requestId),
+    [`${prefix}-kept`],
+  );
+  assert.deepEqual(
+    (await db().requestRollup.findMany({ where: { deploymentId: target.id } })).map((row) => row.minute),
+    [daysAgo(8)],
+  );
+  assert.deepEqual(
+    (await db().requestBreakdown.findMany({ where: { deploymentId: target.id } })).map((row) => row.hour),
+    [daysAgo(8)],
+  );
 });
 
 test("operators scrape Prometheus metrics with the token, without user or deployment labels", async () => {

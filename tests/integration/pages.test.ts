@@ -41,7 +41,11 @@ test("the liveness endpoint answers without a session", async () => {
 });
 
 test("sign-in, sign-up and sign-out pages render", async () => {
-  for (const [path, text] of [["/signin", "Sign in"], ["/signup", "Create an account"], ["/signout", "Sign out"]]) {
+  for (const [path, text] of [
+    ["/signin", "Sign in"],
+    ["/signup", "Create an account"],
+    ["/signout", "Sign out"],
+  ]) {
     const response = await fetch(`${app}${path}`);
     assert.equal(response.status, 200, path);
     assert.match(await response.text(), new RegExp(text), path);
@@ -75,5 +79,6 @@ test("readiness reports the database, migrations and (when configured) Redis", a
   assert.equal(body.status, "ready");
   assert.deepEqual(body.checks.database, { ok: true });
   assert.deepEqual(body.checks.migrations, { ok: true });
-  if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "fast" && process.env.GATEHOUSE_TEST_DATABASE === "postgres") assert.deepEqual(body.checks.redis, { ok: true });
+  if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "fast" && process.env.GATEHOUSE_TEST_DATABASE === "postgres")
+    assert.deepEqual(body.checks.redis, { ok: true });
 });

@@ -29,7 +29,12 @@ after(async () => {
 
 /** A limiter whose Redis client has already sent each script once: a new client's first EVALSHA of a script fails and is sent again. */
 async function instance(lease: string): Promise<RateLimiter> {
-  const settings = parseConfig({ NEXTAUTH_SECRET: testSecret, GATEWAY_RATE_LIMIT_USER: "1000000/1h", GATEWAY_RATE_LIMIT_LEASE: lease, GATEWAY_RATE_LIMIT_TIMEOUT_MS: "2000" });
+  const settings = parseConfig({
+    NEXTAUTH_SECRET: testSecret,
+    GATEWAY_RATE_LIMIT_USER: "1000000/1h",
+    GATEWAY_RATE_LIMIT_LEASE: lease,
+    GATEWAY_RATE_LIMIT_TIMEOUT_MS: "2000",
+  });
   const connection = new TcpRequester(await server.url());
   connections.push(connection);
   const limiter = new RateLimiter(settings, new Redis(connection));

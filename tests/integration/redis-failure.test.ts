@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { startApp, type RunningApp } from "@/tests/support/app";
+import { type RunningApp, startApp } from "@/tests/support/app";
 import { newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { DisposableRedis } from "@/tests/support/redis-server";
 import { TestUpstream } from "@/tests/support/upstream";
@@ -19,7 +19,10 @@ before(async () => {
   await Promise.all([redis.start(), upstream.start()]);
   // The default deadline: what keeps requests moving while Redis is gone is part of what is tested.
   const env = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150" };
-  [allowing, denying] = await Promise.all([startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" }), startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" })]);
+  [allowing, denying] = await Promise.all([
+    startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" }),
+    startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" }),
+  ]);
   owner = await newUser();
 });
 after(async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import pg from "pg";
 import { applyMigrations } from "@/lib/database/migrations";
-import { startApp, type RunningApp } from "@/tests/support/app";
+import { type RunningApp, startApp } from "@/tests/support/app";
 import { newUser, sleep, type TestUser } from "@/tests/support/fixtures";
 import { DisposablePostgres } from "@/tests/support/postgres-server";
 import { TestUpstream } from "@/tests/support/upstream";
@@ -94,7 +94,10 @@ test("with PostgreSQL stopped for a few seconds mid-load, every request's row is
   }
   assert.equal(rows.length, sent, "one row per request, none lost");
   assert.equal(new Set(rows.map((row) => row.requestId)).size, sent, "none written twice");
-  assert.ok(rows.every((row) => row.country === "GB"), "country from the IP-to-country database");
+  assert.ok(
+    rows.every((row) => row.country === "GB"),
+    "country from the IP-to-country database",
+  );
   const rolledUp = await database.query(`select coalesce(sum(requests), 0)::int as total from "RequestRollup" where "deploymentId" = $1`, [deploymentId]);
   assert.equal(rolledUp.rows[0].total, sent, "the rollups count each request once");
 });

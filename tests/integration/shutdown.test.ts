@@ -4,7 +4,7 @@ import { after, test } from "node:test";
 import { db } from "@/lib/db";
 import { startApp } from "@/tests/support/app";
 import { newDeployment, newUser, sleep } from "@/tests/support/fixtures";
-import { TestUpstream, type Echo } from "@/tests/support/upstream";
+import { type Echo, TestUpstream } from "@/tests/support/upstream";
 
 // Starts and stops its own app; once, on the PostgreSQL fast-path run.
 const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
@@ -43,7 +43,12 @@ test("on SIGTERM an upload in flight completes, a long event stream is ended at 
   });
   const uploadId = `shutdown-${randomUUID()}`;
   const requestsBefore = upstream.requestCount.value;
-  const upload = fetch(`${app.url}${deployment.path}/upload`, { method: "POST", body, duplex: "half", headers: { cookie: owner.cookie, "x-request-id": uploadId } } as RequestInit);
+  const upload = fetch(`${app.url}${deployment.path}/upload`, {
+    method: "POST",
+    body,
+    duplex: "half",
+    headers: { cookie: owner.cookie, "x-request-id": uploadId },
+  } as RequestInit);
 
   // In flight means the upstream has it: a SIGTERM before the app has read its headers would find an idle connection.
   while (upstream.requestCount.value === requestsBefore) await sleep(20);

@@ -3,7 +3,7 @@ import { after, test } from "node:test";
 import pg from "pg";
 import { runAppUntilExit, startApp } from "@/tests/support/app";
 import { newDeployment, newUser } from "@/tests/support/fixtures";
-import { TestUpstream, type Echo } from "@/tests/support/upstream";
+import { type Echo, TestUpstream } from "@/tests/support/upstream";
 
 // These start their own app processes; once, on the PostgreSQL fast-path run, is enough.
 const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";

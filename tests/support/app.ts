@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -58,9 +58,18 @@ export function appEnvironment(overrides: Record<string, string | undefined>): N
  * `nodeFlags` go to the server's node process (tsx passes them on), for flags NODE_OPTIONS refuses, such as --cpu-prof;
  * `serverArgs` to server.ts itself (`--dev`).
  */
-export async function startApp(env: Record<string, string | undefined>, timeoutMs = 60_000, nodeFlags: string[] = [], serverArgs: string[] = []): Promise<RunningApp> {
+export async function startApp(
+  env: Record<string, string | undefined>,
+  timeoutMs = 60_000,
+  nodeFlags: string[] = [],
+  serverArgs: string[] = [],
+): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(tsx, [...nodeFlags, "server.ts", ...serverArgs], { cwd: root, env: appEnvironment({ PORT: String(port), ...env }), stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(tsx, [...nodeFlags, "server.ts", ...serverArgs], {
+    cwd: root,
+    env: appEnvironment({ PORT: String(port), ...env }),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));

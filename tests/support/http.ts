@@ -7,7 +7,11 @@ export interface RawResponse {
 }
 
 /** Sends a request with its path exactly as given: fetch would normalise dot segments and re-encode. */
-export function rawRequest(baseUrl: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<RawResponse> {
+export function rawRequest(
+  baseUrl: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<RawResponse> {
   const { hostname, port } = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const req = request({ hostname, port, path, method: options.method ?? "GET", headers: options.headers }, (res) => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
-import { nextState, valueFromRollups, windowStart, type RollupSample } from "@/lib/alerts/evaluation";
+import { nextState, type RollupSample, valueFromRollups, windowStart } from "@/lib/alerts/evaluation";
 import { ruleInputSchema } from "@/lib/alerts/rules";
 import { webhookSignature } from "@/lib/alerts/webhooks";
 import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
@@ -68,6 +68,9 @@ test("rule input: thresholds where they mean something, windows of 1 to 1440 min
   for (const [input, field] of failures) {
     const result = ruleInputSchema.safeParse(input);
     assert.ok(!result.success, JSON.stringify(input));
-    assert.ok(result.error.issues.some((issue) => issue.path[0] === field), `${JSON.stringify(input)} names ${field}`);
+    assert.ok(
+      result.error.issues.some((issue) => issue.path[0] === field),
+      `${JSON.stringify(input)} names ${field}`,
+    );
   }
 });

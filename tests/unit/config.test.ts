@@ -18,7 +18,15 @@ test("empty variables count as unset", () => {
 
 test("every bad variable is named in one error", () => {
   assert.throws(
-    () => parseConfig({ NEXTAUTH_SECRET: "short", DATABASE_URL: "mysql://x", GATEWAY_TRUSTED_PROXIES: "-1", GITHUB_ID: "id", GATEWAY_FAST_PATH: "yes", GATEWAY_RATE_LIMIT_LEASE: "50" }),
+    () =>
+      parseConfig({
+        NEXTAUTH_SECRET: "short",
+        DATABASE_URL: "mysql://x",
+        GATEWAY_TRUSTED_PROXIES: "-1",
+        GITHUB_ID: "id",
+        GATEWAY_FAST_PATH: "yes",
+        GATEWAY_RATE_LIMIT_LEASE: "50",
+      }),
     (error: unknown) => {
       assert.ok(error instanceof ConfigError);
       for (const name of ["NEXTAUTH_SECRET", "DATABASE_URL", "GATEWAY_TRUSTED_PROXIES", "GITHUB_SECRET", "GATEWAY_FAST_PATH", "GATEWAY_RATE_LIMIT_LEASE"]) {

@@ -33,7 +33,13 @@ test("upstream headers drop hop-by-hop fields, Connection-named fields, gateway 
       "x-gatehouse-user-id": "spoofed",
       accept: "text/html",
     },
-    { target, client: { forwardedFor: ["1.2.3.4"], clientAddress: "1.2.3.4", proto: "https", host: "gw" }, requestId: "rid-12345678", userId: "u1", canRelayContentEncoding: true },
+    {
+      target,
+      client: { forwardedFor: ["1.2.3.4"], clientAddress: "1.2.3.4", proto: "https", host: "gw" },
+      requestId: "rid-12345678",
+      userId: "u1",
+      canRelayContentEncoding: true,
+    },
   );
   assert.deepEqual(out, {
     cookie: "theme=dark",

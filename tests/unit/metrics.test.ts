@@ -70,7 +70,8 @@ test("a batch rolls up into per-minute totals and hourly breakdowns per deployme
     ],
   );
   assert.equal(minutes[1].latencyBuckets[latencyBucket(40)], 1);
-  const find = (deployment: string, dimension: string, value: string) => hours.find((h) => h.deploymentId === deployment && h.dimension === dimension && h.value === value);
+  const find = (deployment: string, dimension: string, value: string) =>
+    hours.find((h) => h.deploymentId === deployment && h.dimension === dimension && h.value === value);
   assert.deepEqual([find("b", "status", "503")?.requests, find("b", "status", "503")?.errors], [1, 1]);
   assert.equal(find("b", "path", "/")?.requests, 3);
   assert.equal(find("a", "country", "DE")?.requests, 1);

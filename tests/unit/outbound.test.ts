@@ -7,7 +7,20 @@ import { fetch } from "undici";
 import { isInternalAddress, namesInternalHost, outboundDispatcher } from "@/lib/http/outbound";
 
 test("loopback, private, link-local and mapped addresses are internal; public ones are not", () => {
-  for (const address of ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "not-an-address"]) {
+  for (const address of [
+    "127.0.0.1",
+    "10.1.2.3",
+    "172.20.0.1",
+    "192.168.1.1",
+    "169.254.169.254",
+    "100.64.0.1",
+    "0.0.0.0",
+    "::1",
+    "fd00::1",
+    "fe80::1",
+    "::ffff:127.0.0.1",
+    "not-an-address",
+  ]) {
     assert.equal(isInternalAddress(address), true, address);
   }
   for (const address of ["8.8.8.8", "81.2.69.142", "2a00:1450:4001:81b::200e", "::ffff:8.8.8.8"]) assert.equal(isInternalAddress(address), false, address);
@@ -26,7 +39,11 @@ test("the outbound dispatcher refuses internal addresses, by literal and by name
   try {
     const guarded = outboundDispatcher(false);
     for (const host of ["127.0.0.1", "localhost"]) {
-      await assert.rejects(fetch(`http://${host}:${port}/`, { dispatcher: guarded }), (error: Error & { cause?: Error }) => /internal address/.test(error.cause?.message ?? ""), host);
+      await assert.rejects(
+        fetch(`http://${host}:${port}/`, { dispatcher: guarded }),
+        (error: Error & { cause?: Error }) => /internal address/.test(error.cause?.message ?? ""),
+        host,
+      );
     }
     const open = outboundDispatcher(true);
     assert.equal(await (await fetch(`http://127.0.0.1:${port}/`, { dispatcher: open })).text(), "reached");

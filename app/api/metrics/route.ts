@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { config } from "@/lib/config";
-import { ApiError } from "@/lib/http/problem";
 import { withProblems } from "@/lib/http/next-responses";
+import { ApiError } from "@/lib/http/problem";
 import { gatewayMetrics } from "@/lib/metrics/prometheus";
 
 export const dynamic = "force-dynamic";
@@ -17,7 +17,9 @@ export const GET = withProblems(async (request: Request) => {
   const token = config().METRICS_TOKEN;
   if (!token) throw new ApiError(404, "metrics-disabled", "Metrics disabled", "Set METRICS_TOKEN to enable /api/metrics.");
   if (!authorized(request.headers.get("authorization"), token)) {
-    throw new ApiError(401, "unauthenticated", "Token required", "Send `Authorization: Bearer <METRICS_TOKEN>`.", { "www-authenticate": 'Bearer realm="metrics"' });
+    throw new ApiError(401, "unauthenticated", "Token required", "Send `Authorization: Bearer <METRICS_TOKEN>`.", {
+      "www-authenticate": 'Bearer realm="metrics"',
+    });
   }
   const { registry } = gatewayMetrics();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });

@@ -1,4 +1,4 @@
-import { withProblems, readJson } from "@/lib/http/next-responses";
+import { readJson, withProblems } from "@/lib/http/next-responses";
 import { createUser } from "@/lib/users/accounts";
 
 export const POST = withProblems(async (request: Request) => {

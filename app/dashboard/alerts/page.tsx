@@ -19,7 +19,9 @@ export default async function AlertsPage() {
     <>
       <TopBar email={user.email} />
       <main className="page">
-        <p><Link href="/dashboard">← All deployments</Link></p>
+        <p>
+          <Link href="/dashboard">← All deployments</Link>
+        </p>
         <div className="page-header">
           <div>
             <h1>Alerts</h1>

@@ -17,7 +17,7 @@ function render(message) {
   text.textContent = message.text;
   const meta = document.createElement("span");
   meta.className = "meta";
-  const author = message.from === me ? "you" : message.from ?? "a direct visitor";
+  const author = message.from === me ? "you" : (message.from ?? "a direct visitor");
   meta.textContent = `${author} · ${new Date(message.at).toLocaleTimeString()}`;
   item.append(text, meta);
   list.prepend(item);

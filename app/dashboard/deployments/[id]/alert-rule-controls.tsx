@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent, type ReactNode } from "react";
+import { type FormEvent, type ReactNode, useState } from "react";
 import { alertKindLabels, thresholdUnits } from "@/lib/alerts/labels";
 import type { AlertKind } from "@/lib/generated/prisma/enums.ts";
 
@@ -55,7 +55,13 @@ function RuleFields({ kind, idPrefix, rule }: { kind: AlertKind; idPrefix: strin
       )}
       <div className="field alert-webhook-field">
         <label htmlFor={`${idPrefix}-webhook`}>Webhook URL (optional)</label>
-        <input id={`${idPrefix}-webhook`} name="webhookUrl" type="url" placeholder="https://hooks.example.com/gatehouse" defaultValue={rule?.webhookUrl ?? ""} />
+        <input
+          id={`${idPrefix}-webhook`}
+          name="webhookUrl"
+          type="url"
+          placeholder="https://hooks.example.com/gatehouse"
+          defaultValue={rule?.webhookUrl ?? ""}
+        />
         <small className="muted">Receives a signed JSON POST when the rule fires and when it resolves.</small>
       </div>
     </>
@@ -80,7 +86,9 @@ function WebhookSecret({ secret, onDone }: { secret: string; onDone: () => void 
         >
           {copied ? "Copied" : "Copy"}
         </button>
-        <button className="button button-small" type="button" onClick={onDone}>Done</button>
+        <button className="button button-small" type="button" onClick={onDone}>
+          Done
+        </button>
       </div>
     </div>
   );
@@ -112,20 +120,28 @@ export function AlertRuleForm({ deploymentId }: { deploymentId: string }) {
   return (
     <form onSubmit={create} className="settings-form alert-rule-form" aria-label="New alert rule">
       <h3>New rule</h3>
-      {error && <div className="alert alert-error" role="alert">{error}</div>}
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
       {secret && <WebhookSecret key={secret} secret={secret} onDone={() => setSecret(null)} />}
       <div className="alert-form-grid">
         <div className="field">
           <label htmlFor="alert-kind">When</label>
           <select id="alert-kind" name="kind" value={kind} onChange={(event) => setKind(event.target.value as AlertKind)}>
             {kinds.map((value) => (
-              <option key={value} value={value}>{alertKindLabels[value]}</option>
+              <option key={value} value={value}>
+                {alertKindLabels[value]}
+              </option>
             ))}
           </select>
         </div>
         <RuleFields kind={kind} idPrefix="alert" />
       </div>
-      <button className="button button-primary" type="submit" disabled={pending}>{pending ? "Adding…" : "Add rule"}</button>
+      <button className="button button-primary" type="submit" disabled={pending}>
+        {pending ? "Adding…" : "Add rule"}
+      </button>
     </form>
   );
 }
@@ -208,11 +224,17 @@ export function AlertRuleRow({ deploymentId, rule, children }: { deploymentId: s
             {secret && <WebhookSecret key={secret} secret={secret} onDone={() => setSecret(null)} />}
             {editing && (
               <form id={editorId} onSubmit={save} className="settings-form" aria-label={`Edit ${label}`}>
-                {error && <div className="alert alert-error" role="alert">{error}</div>}
+                {error && (
+                  <div className="alert alert-error" role="alert">
+                    {error}
+                  </div>
+                )}
                 <div className="alert-form-grid">
                   <RuleFields kind={rule.kind} idPrefix={`rule-${rule.id}`} rule={rule} />
                 </div>
-                <button className="button button-primary" type="submit" disabled={saving}>{saving ? "Saving…" : "Save rule"}</button>
+                <button className="button button-primary" type="submit" disabled={saving}>
+                  {saving ? "Saving…" : "Save rule"}
+                </button>
               </form>
             )}
           </td>

@@ -30,15 +30,23 @@ export async function AlertsPanel({ userId, deploymentId }: { userId: string; de
           </thead>
           <tbody>
             {rules.map((rule) => (
-              <AlertRuleRow key={rule.id} deploymentId={deploymentId} rule={{ id: rule.id, kind: rule.kind, threshold: rule.threshold, windowMinutes: rule.windowMinutes, webhookUrl: rule.webhookUrl }}>
+              <AlertRuleRow
+                key={rule.id}
+                deploymentId={deploymentId}
+                rule={{ id: rule.id, kind: rule.kind, threshold: rule.threshold, windowMinutes: rule.windowMinutes, webhookUrl: rule.webhookUrl }}
+              >
                 <td>
                   <strong>{alertKindLabels[rule.kind]}</strong> <span className="muted">{conditionText(rule.kind, rule.threshold, rule.windowMinutes)}</span>
                 </td>
                 <td>
-                  <span className={`badge badge-alert-${rule.state}`} data-state={rule.state}>{rule.evaluatedAt ? rule.state : "pending"}</span>
+                  <span className={`badge badge-alert-${rule.state}`} data-state={rule.state}>
+                    {rule.evaluatedAt ? rule.state : "pending"}
+                  </span>
                 </td>
                 <td data-label="Last value">{rule.evaluatedAt ? lastValue(rule.kind, rule.lastValue) : "—"}</td>
-                <td className="alert-webhook" data-label="Webhook">{rule.webhookUrl ? <span className="mono">{new URL(rule.webhookUrl).host}</span> : <span className="muted">in-app only</span>}</td>
+                <td className="alert-webhook" data-label="Webhook">
+                  {rule.webhookUrl ? <span className="mono">{new URL(rule.webhookUrl).host}</span> : <span className="muted">in-app only</span>}
+                </td>
               </AlertRuleRow>
             ))}
           </tbody>

@@ -23,7 +23,9 @@ export function BreakdownTable({ title, dimension, rows, valueLabel }: { title: 
                 <td>
                   <div className="share-cell">
                     <span className="share-bar" style={{ width: `${Math.max(2, row.share * 100)}%` }} aria-hidden />
-                    <span className={dimension === "path" ? "mono share-label" : "share-label"} title={row.value}>{row.value}</span>
+                    <span className={dimension === "path" ? "mono share-label" : "share-label"} title={row.value}>
+                      {row.value}
+                    </span>
                   </div>
                 </td>
                 <td className="numeric" data-requests={row.requests}>

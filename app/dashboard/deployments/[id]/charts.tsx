@@ -106,7 +106,17 @@ export function ErrorRateChart({ series, withDate }: ChartProps) {
         {xAxis(withDate)}
         <YAxis {...axis} tickFormatter={(ratio: number) => formatPercent(ratio)} domain={[0, (max: number) => Math.max(0.01, max)]} />
         {tooltip(withDate, formatPercent)}
-        <Area dataKey="errorRate" name="Error rate" stroke="#e03131" fill="#e03131" fillOpacity={0.12} strokeWidth={2} dot={dot} connectNulls={false} isAnimationActive={false} />
+        <Area
+          dataKey="errorRate"
+          name="Error rate"
+          stroke="#e03131"
+          fill="#e03131"
+          fillOpacity={0.12}
+          strokeWidth={2}
+          dot={dot}
+          connectNulls={false}
+          isAnimationActive={false}
+        />
       </AreaChart>
     </Frame>
   );

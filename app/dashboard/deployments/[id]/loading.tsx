@@ -9,10 +9,14 @@ export default function Loading() {
         <div className="skeleton skeleton-line" style={{ width: 140 }} />
         <div className="skeleton" style={{ width: 260, height: 30, margin: "18px 0 24px" }} />
         <div className="stats">
-          {Array.from({ length: 5 }, (_, index) => <div key={index} className="skeleton skeleton-stat" />)}
+          {Array.from({ length: 5 }, (_, index) => (
+            <div key={index} className="skeleton skeleton-stat" />
+          ))}
         </div>
         <div className="chart-grid">
-          {Array.from({ length: 4 }, (_, index) => <div key={index} className="skeleton skeleton-chart" />)}
+          {Array.from({ length: 4 }, (_, index) => (
+            <div key={index} className="skeleton skeleton-chart" />
+          ))}
         </div>
       </main>
     </>

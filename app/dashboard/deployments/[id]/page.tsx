@@ -2,8 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { TopBar } from "@/app/components/top-bar";
-import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { CopyButton } from "@/app/dashboard/copy-button";
+import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { AutoRefresh } from "@/app/dashboard/deployments/[id]/auto-refresh";
 import { BreakdownTable } from "@/app/dashboard/deployments/[id]/breakdown-table";
 import { BandwidthChart, ErrorRateChart, LatencyChart, RequestsChart } from "@/app/dashboard/deployments/[id]/charts";
@@ -12,12 +12,12 @@ import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-fo
 import { StatusToggle } from "@/app/dashboard/status-toggle";
 import { requirePageUser } from "@/lib/auth/current-user";
 import { config } from "@/lib/config";
-import { deploymentTimeline } from "@/lib/deployments/timeline";
 import { deploymentOf, gatewayPath } from "@/lib/deployments/service";
+import { deploymentTimeline } from "@/lib/deployments/timeline";
 import { gateway } from "@/lib/gateway/pipeline";
 import { dashboardHref, parseDashboardParams } from "@/lib/metrics/dashboard-params";
 import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/metrics/format";
-import { breakdownDimensions, deploymentBreakdowns, deploymentSeries, recentRequests, timeRanges, type TimeRange } from "@/lib/metrics/queries";
+import { breakdownDimensions, deploymentBreakdowns, deploymentSeries, recentRequests, type TimeRange, timeRanges } from "@/lib/metrics/queries";
 
 export const metadata: Metadata = { title: "Deployment" };
 export const dynamic = "force-dynamic";
@@ -51,18 +51,24 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
     <>
       <TopBar email={user.email} />
       <main className="page page-wide">
-        <p className="breadcrumb"><Link href="/dashboard">← All deployments</Link></p>
+        <p className="breadcrumb">
+          <Link href="/dashboard">← All deployments</Link>
+        </p>
         <div className="page-header">
           <div>
             <h1>{deployment.name}</h1>
             <div className="gateway-link">
-              <a href={path} target="_blank" rel="noreferrer">{deployment.gatewayUrl}</a>
+              <a href={path} target="_blank" rel="noreferrer">
+                {deployment.gatewayUrl}
+              </a>
               <CopyButton path={path} />
             </div>
           </div>
           <div className="header-actions">
             <span className={`badge badge-${deployment.status}`}>{deployment.status}</span>
-            <span className={`badge badge-circuit-${circuit}`} data-circuit={circuit}>{circuitLabels[circuit]}</span>
+            <span className={`badge badge-circuit-${circuit}`} data-circuit={circuit}>
+              {circuitLabels[circuit]}
+            </span>
             <StatusToggle id={deployment.id} status={deployment.status} />
           </div>
         </div>
@@ -70,7 +76,12 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
         <div className="toolbar">
           <nav className="segmented" aria-label="Time range">
             {(Object.keys(timeRanges) as TimeRange[]).map((range) => (
-              <Link key={range} href={dashboardHref(base, view, { range })} aria-current={range === view.range ? "page" : undefined} title={`Last ${timeRanges[range].label}`}>
+              <Link
+                key={range}
+                href={dashboardHref(base, view, { range })}
+                aria-current={range === view.range ? "page" : undefined}
+                title={`Last ${timeRanges[range].label}`}
+              >
                 {range}
               </Link>
             ))}
@@ -80,7 +91,13 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
 
         <div className="stats" data-testid="stats">
           <Stat label="Requests" value={formatCount(totals.requests)} testId="stat-requests" raw={totals.requests} />
-          <Stat label="Error rate" value={formatPercent(totals.errorRate)} testId="stat-error-rate" detail={`${formatCount(totals.status5xx)} 5xx`} tone={totals.errorRate && totals.errorRate >= 0.05 ? "bad" : undefined} />
+          <Stat
+            label="Error rate"
+            value={formatPercent(totals.errorRate)}
+            testId="stat-error-rate"
+            detail={`${formatCount(totals.status5xx)} 5xx`}
+            tone={totals.errorRate && totals.errorRate >= 0.05 ? "bad" : undefined}
+          />
           <Stat label="p95 latency" value={formatMs(totals.p95)} testId="stat-p95" detail={`p50 ${formatMs(totals.p50)} · p99 ${formatMs(totals.p99)}`} />
           <Stat label="Bandwidth" value={formatBytes(totals.bytesOut)} testId="stat-bandwidth" detail={`out · ${formatBytes(totals.bytesIn)} in`} />
           <Stat label="Rate limited" value={formatCount(totals.rateLimited)} testId="stat-rate-limited" detail="answered 429 by the gateway" />
@@ -104,7 +121,13 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
 
         <div className="breakdown-grid">
           {(Object.keys(breakdownDimensions) as (keyof typeof breakdownDimensions)[]).map((dimension) => (
-            <BreakdownTable key={dimension} dimension={dimension} title={breakdownDimensions[dimension]} valueLabel={valueLabels[dimension]} rows={breakdowns[dimension]} />
+            <BreakdownTable
+              key={dimension}
+              dimension={dimension}
+              title={breakdownDimensions[dimension]}
+              valueLabel={valueLabels[dimension]}
+              rows={breakdowns[dimension]}
+            />
           ))}
         </div>
         {view.range === "1h" && <p className="muted footnote">Breakdowns are counted per clock hour, so on this range they include the whole previous hour.</p>}

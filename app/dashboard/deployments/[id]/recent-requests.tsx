@@ -1,7 +1,7 @@
 import Link from "next/link";
-import { dashboardHref, filterMethods, type DashboardParams } from "@/lib/metrics/dashboard-params";
+import { type DashboardParams, dashboardHref, filterMethods } from "@/lib/metrics/dashboard-params";
 import { formatBytes, formatMs, formatTimestamp } from "@/lib/metrics/format";
-import { timeRanges, type RecentRequestsPage } from "@/lib/metrics/queries";
+import { type RecentRequestsPage, timeRanges } from "@/lib/metrics/queries";
 
 const statusClass = (status: number) => `status-pill status-${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
 
@@ -9,13 +9,24 @@ const statusClass = (status: number) => `status-pill status-${Math.min(5, Math.m
  * The raw log, newest first. Filtering is a plain GET form, so it works before (and without) any
  * JavaScript, and every filtered view has its own URL.
  */
-export function RecentRequests({ base, params, page, retentionDays }: { base: string; params: DashboardParams; page: RecentRequestsPage; retentionDays: number }) {
+export function RecentRequests({
+  base,
+  params,
+  page,
+  retentionDays,
+}: {
+  base: string;
+  params: DashboardParams;
+  page: RecentRequestsPage;
+  retentionDays: number;
+}) {
   const { filters } = params;
   const filtered = Boolean(filters.status || filters.pathPrefix || filters.method);
   return (
     <section className="card section" data-testid="recent-requests">
       <div className="section-header">
         <h2>Recent requests</h2>
+        {/* biome-ignore lint/a11y/useSemanticElements: the form itself is the search landmark; a <search> wrapper would add a second element for the same role */}
         <form className="filters" method="get" action={base} role="search" aria-label="Filter requests">
           {params.range !== "24h" && <input type="hidden" name="range" value={params.range} />}
           <input name="status" defaultValue={filters.status ?? ""} placeholder="Status: 404, 5xx" aria-label="Status code or class" size={12} />
@@ -23,11 +34,19 @@ export function RecentRequests({ base, params, page, retentionDays }: { base: st
           <select name="method" defaultValue={filters.method ?? ""} aria-label="Method">
             <option value="">Any method</option>
             {filterMethods.map((method) => (
-              <option key={method} value={method}>{method}</option>
+              <option key={method} value={method}>
+                {method}
+              </option>
             ))}
           </select>
-          <button className="button button-small button-primary" type="submit">Filter</button>
-          {filtered && <Link className="button button-small" href={dashboardHref(base, params, { filters: {} })}>Clear</Link>}
+          <button className="button button-small button-primary" type="submit">
+            Filter
+          </button>
+          {filtered && (
+            <Link className="button button-small" href={dashboardHref(base, params, { filters: {} })}>
+              Clear
+            </Link>
+          )}
         </form>
       </div>
       {page.rows.length === 0 ? (
@@ -55,8 +74,14 @@ export function RecentRequests({ base, params, page, retentionDays }: { base: st
                 <tr key={row.id} data-request-id={row.requestId}>
                   <td className="cell-time mono nowrap">{formatTimestamp(row.at)}</td>
                   <td className="cell-method mono">{row.method}</td>
-                  <td className="cell-path mono" title={row.path}>{row.path}</td>
-                  <td className="cell-status"><span className={statusClass(row.status)} title={row.outcome}>{row.status}</span></td>
+                  <td className="cell-path mono" title={row.path}>
+                    {row.path}
+                  </td>
+                  <td className="cell-status">
+                    <span className={statusClass(row.status)} title={row.outcome}>
+                      {row.status}
+                    </span>
+                  </td>
                   <td className="cell-duration numeric nowrap">{formatMs(row.durationMs)}</td>
                   <td className="cell-out numeric nowrap">{formatBytes(row.bytesOut)}</td>
                   <td className="cell-country">{row.country ?? <span className="muted">—</span>}</td>
@@ -72,9 +97,23 @@ export function RecentRequests({ base, params, page, retentionDays }: { base: st
       )}
       {(page.newer || page.older) && (
         <nav className="pager" aria-label="Pages of requests">
-          {page.newer ? <Link className="button button-small" href={dashboardHref(base, params, { after: page.newer })}>← Newer</Link> : <span />}
-          {page.newer && <Link className="button button-small" href={dashboardHref(base, params, {})}>Newest</Link>}
-          {page.older && <Link className="button button-small" href={dashboardHref(base, params, { before: page.older })}>Older →</Link>}
+          {page.newer ? (
+            <Link className="button button-small" href={dashboardHref(base, params, { after: page.newer })}>
+              ← Newer
+            </Link>
+          ) : (
+            <span />
+          )}
+          {page.newer && (
+            <Link className="button button-small" href={dashboardHref(base, params, {})}>
+              Newest
+            </Link>
+          )}
+          {page.older && (
+            <Link className="button button-small" href={dashboardHref(base, params, { before: page.older })}>
+              Older →
+            </Link>
+          )}
         </nav>
       )}
     </section>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useState, type FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 
 type Props = {
   id: string;
@@ -48,8 +48,16 @@ export function DeploymentSettings({ id, rateLimit, algorithm, burst, corsOrigin
 
   return (
     <form onSubmit={save} className="settings-form">
-      {error && <div className="alert alert-error" role="alert">{error}</div>}
-      {saved && <div className="alert alert-ok" role="status">Saved. The gateway applies it to the next request.</div>}
+      {error && (
+        <div className="alert alert-error" role="alert">
+          {error}
+        </div>
+      )}
+      {saved && (
+        <div className="alert alert-ok" role="status">
+          Saved. The gateway applies it to the next request.
+        </div>
+      )}
       <div className="field-row">
         <div className="field">
           <label htmlFor="rateLimit">Rate limit</label>
@@ -71,9 +79,13 @@ export function DeploymentSettings({ id, rateLimit, algorithm, burst, corsOrigin
       <div className="field">
         <label htmlFor="corsOrigins">Allowed CORS origins</label>
         <textarea id="corsOrigins" name="corsOrigins" rows={3} defaultValue={corsOrigins.join("\n")} placeholder="https://app.example.com" />
-        <small className="muted">One origin per line. Browser code on these sites may call the deployment with the user&apos;s credentials; * allows any site, without credentials.</small>
+        <small className="muted">
+          One origin per line. Browser code on these sites may call the deployment with the user&apos;s credentials; * allows any site, without credentials.
+        </small>
       </div>
-      <button className="button button-primary" type="submit" disabled={pending}>{pending ? "Saving…" : "Save settings"}</button>
+      <button className="button button-primary" type="submit" disabled={pending}>
+        {pending ? "Saving…" : "Save settings"}
+      </button>
     </form>
   );
 }

@@ -11,7 +11,9 @@ const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "trans
 export async function GET(request) {
   const url = new URL(request.url);
   const headers = {};
-  request.headers.forEach((value, name) => hopByHop.has(name) || (headers[name] = value));
+  request.headers.forEach((value, name) => {
+    if (!hopByHop.has(name)) headers[name] = value;
+  });
   const answer = await dispatcher.request({ origin, path: url.pathname.replace(/^\/proxy/, "") + url.search, method: "GET", headers });
   const responseHeaders = new Headers();
   for (const [name, value] of Object.entries(answer.headers)) if (!hopByHop.has(name)) responseHeaders.set(name, String(value));
