@@ -2,6 +2,7 @@ import { config } from "@/lib/config";
 import { pendingMigrations } from "@/lib/database/migrations";
 import { db } from "@/lib/db";
 import { sharedRedis } from "@/lib/redis/client";
+import { withDeadline } from "@/lib/runtime/deadline";
 
 export interface Readiness {
   ready: boolean;
@@ -11,15 +12,11 @@ export interface Readiness {
 const checkTimeoutMs = 2_000;
 
 async function check(work: () => Promise<string | undefined>): Promise<{ ok: boolean; detail?: string }> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs)));
   try {
-    const detail = await Promise.race([work(), deadline]);
+    const detail = await withDeadline(work(), checkTimeoutMs);
     return detail ? { ok: false, detail } : { ok: true };
   } catch (error) {
     return { ok: false, detail: error instanceof Error ? error.message : String(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

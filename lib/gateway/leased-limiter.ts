@@ -1,24 +1,7 @@
 import type { Ratelimit } from "@upstash/ratelimit";
 import type { LimitResult } from "@/lib/gateway/memory-limiter";
 import type { Awaitable } from "@/lib/runtime/awaitable";
-
-class LimiterUnavailable extends Error {}
-
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new LimiterUnavailable(`no answer within ${ms} ms`)), ms);
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
+import { withDeadline } from "@/lib/runtime/deadline";
 
 /** Tokens this instance has taken from Redis for one identifier and not yet handed out. */
 interface Lease {
