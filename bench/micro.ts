@@ -7,6 +7,7 @@ import { SessionTokenVerifier, sessionTokenFromCookies } from "@/lib/auth/sessio
 import { parseConfig } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { CircuitBreakers } from "@/lib/gateway/breaker";
+import { MemoryCircuitStore, RedisCircuitStore } from "@/lib/gateway/circuit-store";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import { type RequestRow, requestRecorder } from "@/lib/metrics/recorder";
@@ -75,8 +76,8 @@ export async function microBenchmarks(redisUrl: string, secret: string, cookie: 
     const limiterRedis = new RateLimiter(settings, redis);
     const limiterUnleased = new RateLimiter({ ...settings, GATEWAY_RATE_LIMIT_LEASE: 0 }, redis);
     const limiterMemory = new RateLimiter(settings, null);
-    const breakersRedis = new CircuitBreakers(settings, redis, () => {});
-    const breakersMemory = new CircuitBreakers(settings, null, () => {});
+    const breakersRedis = new CircuitBreakers(settings, new RedisCircuitStore(redis), () => {});
+    const breakersMemory = new CircuitBreakers(settings, new MemoryCircuitStore(), () => {});
     await measure("RateLimiter.check, TCP Redis", 50_000, () => limiterRedis.check(deployment.userId, deployment), true);
     await measure("RateLimiter.check, TCP Redis, no leases", 5_000, () => limiterUnleased.check(deployment.userId, deployment), true);
     await measure("RateLimiter.check, in memory", 50_000, () => limiterMemory.check(deployment.userId, deployment), false);

@@ -1,11 +1,24 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
+import { config } from "@/lib/config";
 import { PrismaClient } from "@/lib/generated/prisma/client.ts";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
-const globalForDatabase = globalThis as unknown as { gatehousePool?: pg.Pool; gatehousePrisma?: PrismaClient };
+/** The process's database handles, shared by server.ts's modules and Next's bundle. */
+const database = processSingleton("database", () => ({
+  embeddedUrl: undefined as string | undefined,
+  pool: undefined as pg.Pool | undefined,
+  prisma: undefined as PrismaClient | undefined,
+}));
 
-function databaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+/** Start-up calls this when the process uses the embedded database (its own, or another process's socket). */
+export function connectToEmbeddedDatabase(url: string): void {
+  database.embeddedUrl = url;
+}
+
+/** DATABASE_URL when configured, else the embedded database start-up found. */
+export function databaseUrl(): string {
+  const url = config().DATABASE_URL ?? database.embeddedUrl;
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start` or `npm run dev`, which provide the embedded database.");
   return url;
 }
@@ -15,25 +28,25 @@ function databaseUrl(): string {
  * directly: one fixed-shape statement per table costs a fraction of what an ORM insert of 500 rows does.
  */
 export function pool(): pg.Pool {
-  if (!globalForDatabase.gatehousePool) {
-    globalForDatabase.gatehousePool = new pg.Pool({ connectionString: databaseUrl(), max: 10 });
+  if (!database.pool) {
+    database.pool = new pg.Pool({ connectionString: databaseUrl(), max: 10 });
     // An idle connection the server closes (a restart, a failover) is dropped from the pool and replaced
     // on next use; without a listener the event would end the process.
-    globalForDatabase.gatehousePool.on("error", (error) => console.warn(`[gatehouse] database connection lost: ${error.message}`));
+    database.pool.on("error", (error) => console.warn(`[gatehouse] database connection lost: ${error.message}`));
   }
-  return globalForDatabase.gatehousePool;
+  return database.pool;
 }
 
 /** One Prisma client per process; Next's dev reloads would otherwise open a pool per reload. */
 export function db(): PrismaClient {
-  globalForDatabase.gatehousePrisma ??= new PrismaClient({ adapter: new PrismaPg(pool()) });
-  return globalForDatabase.gatehousePrisma;
+  database.prisma ??= new PrismaClient({ adapter: new PrismaPg(pool()) });
+  return database.prisma;
 }
 
 /** For scripts and shutdown: Prisma does not end a pool it was handed. */
 export async function closeDatabase(): Promise<void> {
-  await globalForDatabase.gatehousePrisma?.$disconnect();
-  await globalForDatabase.gatehousePool?.end();
-  globalForDatabase.gatehousePrisma = undefined;
-  globalForDatabase.gatehousePool = undefined;
+  await database.prisma?.$disconnect();
+  await database.pool?.end();
+  database.prisma = undefined;
+  database.pool = undefined;
 }

@@ -1,6 +1,6 @@
 import { config } from "@/lib/config";
 import { pendingMigrations } from "@/lib/database/migrations";
-import { db } from "@/lib/db";
+import { databaseUrl, db } from "@/lib/db";
 import { sharedRedis } from "@/lib/redis/client";
 import { withDeadline } from "@/lib/runtime/deadline";
 
@@ -30,7 +30,7 @@ export async function readiness(): Promise<Readiness> {
       return undefined;
     }),
     migrations: await check(async () => {
-      const pending = await pendingMigrations(process.env.DATABASE_URL!);
+      const pending = await pendingMigrations(databaseUrl());
       return pending.length ? `${pending.length} pending: run npm run db:migrate` : undefined;
     }),
   };

@@ -5,6 +5,7 @@ import path from "node:path";
 import { config } from "@/lib/config";
 import { type EmbeddedDatabase, runningEmbeddedDatabaseUrl, startEmbeddedDatabase } from "@/lib/database/embedded";
 import { applyMigrations, pendingMigrations } from "@/lib/database/migrations";
+import { connectToEmbeddedDatabase } from "@/lib/db";
 
 /** Reads `.env` when present: the CLI and server start outside Next, which would otherwise do it. */
 export function loadDotEnv(): void {
@@ -61,11 +62,11 @@ export async function prepareDatabase(options: { shareRunning: boolean }): Promi
     );
   }
   if (running) {
-    process.env.DATABASE_URL = running;
+    connectToEmbeddedDatabase(running);
     return undefined;
   }
   const embedded = await startEmbeddedDatabase(settings.GATEHOUSE_DATA_DIR);
   await applyMigrations(embedded.url);
-  process.env.DATABASE_URL = embedded.url;
+  connectToEmbeddedDatabase(embedded.url);
   return embedded;
 }

@@ -3,7 +3,7 @@ import { createApiToken } from "@/lib/auth/api-tokens";
 import { ConfigError } from "@/lib/config";
 import { closeDatabase } from "@/lib/db";
 import { createDeployment, listDeployments, updateDeployment } from "@/lib/deployments/service";
-import { ApiError } from "@/lib/http/problem";
+import { Problem } from "@/lib/http/problems";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 import { createUser, findUserByEmail } from "@/lib/users/accounts";
 
@@ -103,7 +103,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error) => {
-    if (error instanceof ApiError) process.stderr.write(`error: ${error.detail}\n`);
+    if (error instanceof Problem) process.stderr.write(`error: ${error.detail}\n`);
     else if (error instanceof UsageError || error instanceof ConfigError || error instanceof StartupError) process.stderr.write(`${error.message}\n`);
     else process.stderr.write(`error: ${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(error instanceof UsageError ? 2 : 1);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError } from "@/lib/config";
 import { closeDatabase } from "@/lib/db";
 import { createDeployment, type DeploymentView, listDeployments, updateDeployment } from "@/lib/deployments/service";
-import { ApiError } from "@/lib/http/problem";
+import { Problem } from "@/lib/http/problems";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 import { createUser, findUserByEmail } from "@/lib/users/accounts";
 import { type DemoUpstream, startDemoUpstream } from "@/scripts/demo/upstream";
@@ -92,7 +92,7 @@ function announce(deployment: DeploymentView, upstream: DemoUpstream): void {
 }
 
 function describe(error: unknown): string {
-  if (error instanceof ApiError) return error.detail;
+  if (error instanceof Problem) return error.detail;
   if (error instanceof DemoError || error instanceof ConfigError || error instanceof StartupError) return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -6,7 +6,7 @@ import { Sparkline } from "@/app/dashboard/sparkline";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
 import { requirePageUser } from "@/lib/auth/current-user";
 import { deploymentsOf, gatewayPath } from "@/lib/deployments/service";
-import { gateway } from "@/lib/gateway/pipeline";
+import { circuitState } from "@/lib/gateway/circuit-store";
 import { formatCount, formatMs, formatPercent } from "@/lib/metrics/format";
 import { deploymentsOverview } from "@/lib/metrics/queries";
 
@@ -19,7 +19,7 @@ export default async function DashboardPage() {
   const user = await requirePageUser("/dashboard");
   const deployments = await deploymentsOf(user.id);
   const ids = deployments.map((deployment) => deployment.id);
-  const [overview, circuits] = await Promise.all([deploymentsOverview(ids), Promise.all(ids.map((id) => gateway().breakers.stateOf(id)))]);
+  const [overview, circuits] = await Promise.all([deploymentsOverview(ids), Promise.all(ids.map((id) => circuitState(id)))]);
   return (
     <>
       <TopBar email={user.email} />

@@ -4,7 +4,7 @@ import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { type AlertKind, type AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
 import { namesInternalHost } from "@/lib/http/outbound";
-import { ApiError, ValidationError } from "@/lib/http/problem";
+import { alertRuleNotFound, deploymentNotFound, invalidInput } from "@/lib/http/problems";
 import { parseInput } from "@/lib/http/validation";
 
 export const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
@@ -77,13 +77,11 @@ function view(row: Row): RuleView {
 // Names are checked again as they resolve, at each delivery; an address that is plainly internal is refused now.
 function refuseInternalWebhook(webhookUrl: string | null): void {
   if (webhookUrl && !config().ALERTS_WEBHOOK_ALLOW_INTERNAL && namesInternalHost(new URL(webhookUrl).hostname)) {
-    throw new ValidationError([{ path: "webhookUrl", message: "must reach a public address, not a loopback, private or link-local one" }]);
+    throw invalidInput([{ path: "webhookUrl", message: "must reach a public address, not a loopback, private or link-local one" }]);
   }
 }
 
 const newWebhookSecret = () => `whsec_${randomBytes(32).toString("base64url")}`;
-
-const deploymentNotFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
 
 async function requireOwnedDeployment(userId: string, deploymentId: string): Promise<void> {
   const found = await db().deployment.findFirst({ where: { id: deploymentId, userId }, select: { id: true } });
@@ -125,8 +123,6 @@ const ruleChangeSchema = z
   })
   .strict();
 
-const ruleNotFound = () => new ApiError(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.");
-
 /**
  * Changes a rule. A new condition is evaluated at the next pass, from the rule's current state, so
  * loosening a firing rule resolves it with a notification. A new webhook URL gets a new signing secret,
@@ -140,7 +136,7 @@ export async function updateAlertRule(
 ): Promise<RuleView & { webhookSecret: string | null }> {
   const change = parseInput(ruleChangeSchema, input);
   const current = await db().alertRule.findFirst({ where: { id: ruleId, deploymentId, deployment: { userId } }, select: { ...select, webhookSecret: true } });
-  if (!current) throw ruleNotFound();
+  if (!current) throw alertRuleNotFound();
   // The whole rule as it would be, checked as a new one is, so both give the same errors for the same input.
   const rule = parseInput(ruleInputSchema, {
     kind: current.kind,
@@ -168,12 +164,12 @@ export async function updateAlertRule(
     return { ...view(row), webhookSecret: webhookChanged ? webhookSecret : null };
   } catch (error) {
     // Deleted since it was read.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw ruleNotFound();
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") throw alertRuleNotFound();
     throw error;
   }
 }
 
 export async function deleteAlertRule(userId: string, deploymentId: string, ruleId: string): Promise<void> {
   const { count } = await db().alertRule.deleteMany({ where: { id: ruleId, deploymentId, deployment: { userId } } });
-  if (!count) throw ruleNotFound();
+  if (!count) throw alertRuleNotFound();
 }

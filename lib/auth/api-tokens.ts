@@ -4,6 +4,7 @@ import { db } from "@/lib/db";
 import { parseInput } from "@/lib/http/validation";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
+import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** Tokens carry a recognisable prefix so the gateway can tell its own credential from a deployment's. */
 export const apiTokenPrefix = "ght_";
@@ -26,36 +27,16 @@ export async function createApiToken(input: unknown): Promise<CreatedApiToken> {
   return { id: row.id, name: row.name, token };
 }
 
-export async function revokeApiToken(userId: string, id: string): Promise<boolean> {
-  const { count } = await db().apiToken.updateMany({ where: { id, userId, revokedAt: null }, data: { revokedAt: new Date() } });
-  if (count) tokenCache.clear();
-  return count > 0;
-}
+/** Unknown tokens are cached too: a made-up token costs one query per cache life, not one per request. */
+const tokenCache = processSingleton("api-token-cache", () => new TtlCache({ max: 10_000, ttlMs: 30_000, load: userIdForHash }));
 
-export async function listApiTokens(userId: string) {
-  return db().apiToken.findMany({
-    where: { userId, revokedAt: null },
-    select: { id: true, name: true, createdAt: true },
-    orderBy: { createdAt: "desc" },
-  });
-}
-
-const cacheTtlMs = 30_000;
-const tokenCache = processSingleton("api-token-cache", () => new Map<string, { userId: string | null; expires: number }>());
-
-/** The user an API token belongs to, or null. Cached briefly: revoking through the app clears the cache. */
+/** The user an API token belongs to, or null. Cached for 30 s. */
 export function userIdForApiToken(token: string): Awaitable<string | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
-  const hash = hashToken(token);
-  const cached = tokenCache.get(hash);
-  if (cached && cached.expires > Date.now()) return cached.userId;
-  return lookUp(hash);
+  return tokenCache.get(hashToken(token));
 }
 
-async function lookUp(hash: string): Promise<string | null> {
+async function userIdForHash(hash: string): Promise<string | null> {
   const row = await db().apiToken.findUnique({ where: { tokenHash: hash }, select: { userId: true, revokedAt: true } });
-  const userId = row && !row.revokedAt ? row.userId : null;
-  if (tokenCache.size > 10_000) tokenCache.clear();
-  tokenCache.set(hash, { userId, expires: Date.now() + cacheTtlMs });
-  return userId;
+  return row && !row.revokedAt ? row.userId : null;
 }

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/lib/auth/options";
-import { ApiError } from "@/lib/http/problem";
+import { signInRequired } from "@/lib/http/problems";
 
 export interface SignedInUser {
   id: string;
@@ -25,6 +25,6 @@ export async function requirePageUser(returnTo: string): Promise<SignedInUser> {
 /** For API routes: the signed-in user's id, or a 401 problem. */
 export async function requireApiUser(): Promise<string> {
   const user = await currentUser();
-  if (!user) throw new ApiError(401, "unauthenticated", "Sign-in required", "Sign in to use this API.");
+  if (!user) throw signInRequired();
   return user.id;
 }

@@ -1,12 +1,21 @@
 import { hkdfSync } from "node:crypto";
 import { jwtDecrypt } from "jose";
-import type { Awaitable } from "@/lib/runtime/awaitable";
+import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
+import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
 export const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
 
 /** Cookies the gateway owns; they never travel to a deployment. */
 export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;
+
+interface Verdict {
+  userId: string | null;
+  /** When the token expires (ms since the epoch); a verdict on a bad token holds for the cache's whole life. */
+  expiresAt: number;
+}
+
+const toUserId = (verdict: Verdict) => verdict.userId;
 
 /**
  * Verifies next-auth session tokens without the full session flow and without a database round trip.
@@ -15,10 +24,15 @@ export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;
 export class SessionTokenVerifier {
   private readonly key: Uint8Array;
   /**
-   * Tokens already decrypted, until they expire (at most a few minutes): decrypting the JWE was a
-   * quarter of the fast path's CPU (bench/RESULTS.md), and a browser sends the same cookie every time.
+   * Verdicts on tokens seen lately, for at most five minutes and never past a token's expiry: decrypting
+   * the JWE was a quarter of the fast path's CPU (bench/RESULTS.md), and a browser sends the same cookie every time.
    */
-  private readonly verified = new Map<string, { userId: string; until: number }>();
+  private readonly verdicts = new TtlCache<Verdict>({
+    max: 10_000,
+    ttlMs: 5 * 60_000,
+    load: (token) => this.verify(token),
+    ttlOf: (verdict) => verdict.expiresAt - Date.now(),
+  });
 
   constructor(secret: string) {
     this.key = new Uint8Array(hkdfSync("sha256", secret, "", "NextAuth.js Generated Encryption Key", 32));
@@ -30,27 +44,19 @@ export class SessionTokenVerifier {
    */
   userId(token: string | undefined): Awaitable<string | null> {
     if (!token) return null;
-    const known = this.verified.get(token);
-    if (known && known.until > Date.now()) return known.userId;
-    return this.verify(token);
+    return andThen(this.verdicts.get(token), toUserId);
   }
 
-  private async verify(token: string): Promise<string | null> {
-    const now = Date.now();
+  private async verify(token: string): Promise<Verdict> {
     try {
       const { payload } = await jwtDecrypt(token, this.key, { clockTolerance: 15 });
-      if (typeof payload.sub !== "string" || !payload.sub) return null;
-      if (this.verified.size >= maxVerified) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { userId: payload.sub, until: Math.min((payload.exp ?? 0) * 1000, now + verifiedTtlMs) });
-      return payload.sub;
+      if (typeof payload.sub !== "string" || !payload.sub) return { userId: null, expiresAt: Number.POSITIVE_INFINITY };
+      return { userId: payload.sub, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch {
-      return null;
+      return { userId: null, expiresAt: Number.POSITIVE_INFINITY };
     }
   }
 }
-
-const maxVerified = 10_000;
-const verifiedTtlMs = 5 * 60_000;
 
 /** Reads the session token from a Cookie header, joining the chunks next-auth writes for large tokens. */
 export function sessionTokenFromCookies(cookies: Map<string, string>): string | undefined {

@@ -4,6 +4,7 @@ import type { DeploymentStatusName } from "@/lib/deployments/schema";
 import type { RateRule } from "@/lib/gateway/rate-limit";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
+import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** What the gateway needs to know about a deployment on every request. */
 export interface RoutableDeployment {
@@ -31,15 +32,6 @@ export const routingFields = {
   rateLimitBurst: true,
 } as const;
 
-interface Entry {
-  /** The query while it runs, then its answer: a request that finds the answer reads it without a promise. */
-  value: Awaitable<RoutableDeployment | null>;
-  expires: number;
-}
-
-const entries = processSingleton("deployment-cache", () => new Map<string, Entry>());
-const maxEntries = 10_000;
-
 async function load(id: string): Promise<RoutableDeployment | null> {
   const row = await db().deployment.findUnique({
     where: { id },
@@ -58,25 +50,22 @@ async function load(id: string): Promise<RoutableDeployment | null> {
   };
 }
 
+let shared: TtlCache<RoutableDeployment | null> | undefined;
+
+/** Built on first use, when the configuration is known; held here too, sparing the hot path the global lookup. */
+function cache(): TtlCache<RoutableDeployment | null> {
+  if (!shared) shared = processSingleton("deployment-cache", () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load }));
+  return shared;
+}
+
 /**
- * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Concurrent misses share one query.
- * Changes made through this process invalidate at once; changes from another process show within the TTL.
+ * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Changes made through this process
+ * invalidate at once; changes from another process show within the TTL.
  */
 export function routableDeployment(id: string): Awaitable<RoutableDeployment | null> {
-  const now = Date.now();
-  const cached = entries.get(id);
-  if (cached && cached.expires > now) return cached.value;
-  const pending = load(id);
-  const entry: Entry = { value: pending, expires: now + config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS };
-  if (entries.size >= maxEntries) entries.clear();
-  entries.set(id, entry);
-  pending.then(
-    (deployment) => (entry.value = deployment),
-    () => entries.get(id) === entry && entries.delete(id),
-  );
-  return pending;
+  return cache().get(id);
 }
 
 export function invalidateDeployment(id: string): void {
-  entries.delete(id);
+  cache().delete(id);
 }

@@ -13,7 +13,7 @@ import {
   targetSchema,
 } from "@/lib/deployments/schema";
 import { Prisma } from "@/lib/generated/prisma/client.ts";
-import { ApiError } from "@/lib/http/problem";
+import { deploymentExists, deploymentNotFound, userNotFound } from "@/lib/http/problems";
 import { parseInput } from "@/lib/http/validation";
 import { emailSchema } from "@/lib/users/accounts";
 
@@ -52,11 +52,9 @@ function view({ rateLimit, rateLimitWindowSeconds, ...row }: Row): DeploymentVie
   };
 }
 
-const notFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
-
 async function ownerId(email: string): Promise<string> {
   const user = await db().user.findUnique({ where: { email }, select: { id: true } });
-  if (!user) throw new ApiError(404, "user-not-found", "User not found", `No user has the email ${email}.`);
+  if (!user) throw userNotFound(email);
   return user.id;
 }
 
@@ -75,7 +73,7 @@ export async function createDeployment(input: unknown): Promise<DeploymentView> 
     return view(await db().deployment.create({ data: { ...data, userId }, select }));
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new ApiError(409, "deployment-exists", "Deployment exists", `${owner} already has a deployment named ${data.name}.`);
+      throw deploymentExists(owner, data.name);
     }
     throw error;
   }
@@ -99,7 +97,7 @@ const updateSchema = deploymentChangeSchema.extend({ id: idSchema });
 export async function updateDeployment(input: unknown, ownerId?: string): Promise<DeploymentView> {
   const { id, rateLimit, rateLimitBurst, ...data } = parseInput(updateSchema, input);
   const before = await db().deployment.findFirst({ where: { id, ...(ownerId ? { userId: ownerId } : {}) }, select: { status: true } });
-  if (!before) throw notFound();
+  if (!before) throw deploymentNotFound();
   const row = await db().deployment.update({
     where: { id },
     data: {

@@ -1,66 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "@upstash/redis";
 import type { Config } from "@/lib/config";
-import { ApiError } from "@/lib/http/problem";
+import { type CircuitState, type CircuitStore, closedCircuit, type SharedCircuit } from "@/lib/gateway/circuit-store";
+import { circuitOpen } from "@/lib/http/problems";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
-
-export type CircuitState = "closed" | "open" | "half-open";
-
-/** The part of a circuit every instance must agree on; failure counting stays local to each instance. */
-interface SharedCircuit {
-  state: CircuitState;
-  /** While open: when the cool-down ends and probing may start (ms since the epoch). */
-  openUntil: number;
-  cooldownMs: number;
-}
-
-const closedCircuit = (cooldownMs: number): SharedCircuit => ({ state: "closed", openUntil: 0, cooldownMs });
-
-/** Where circuits are shared: Redis across instances, or this process alone. */
-interface CircuitStore {
-  read(id: string): Promise<SharedCircuit | null>;
-  write(id: string, circuit: SharedCircuit): Promise<void>;
-  clear(id: string): Promise<void>;
-  /** True for exactly one caller per cool-down: the instance that runs the half-open probes. */
-  claimProbes(id: string, owner: string, ttlMs: number): Promise<boolean>;
-}
-
-class MemoryCircuitStore implements CircuitStore {
-  private readonly circuits = new Map<string, SharedCircuit>();
-  private readonly probes = new Map<string, number>();
-  async read(id: string) {
-    return this.circuits.get(id) ?? null;
-  }
-  async write(id: string, circuit: SharedCircuit) {
-    this.circuits.set(id, circuit);
-  }
-  async clear(id: string) {
-    this.circuits.delete(id);
-    this.probes.delete(id);
-  }
-  async claimProbes(id: string, _owner: string, ttlMs: number) {
-    if ((this.probes.get(id) ?? 0) > Date.now()) return false;
-    this.probes.set(id, Date.now() + ttlMs);
-    return true;
-  }
-}
-
-class RedisCircuitStore implements CircuitStore {
-  constructor(private readonly redis: Redis) {}
-  private key = (id: string) => `gatehouse:breaker:${id}`;
-  async read(id: string) {
-    return (await this.redis.get<SharedCircuit>(this.key(id))) ?? null;
-  }
-  async write(id: string, circuit: SharedCircuit) {
-    await this.redis.set(this.key(id), circuit, { px: 24 * 3600 * 1000 });
-  }
-  async clear(id: string) {
-    await this.redis.del(this.key(id), `${this.key(id)}:probe`);
-  }
-  async claimProbes(id: string, owner: string, ttlMs: number) {
-    return (await this.redis.set(`${this.key(id)}:probe`, owner, { nx: true, px: ttlMs })) === "OK";
-  }
-}
 
 export type BreakerSettings = Pick<
   Config,
@@ -127,16 +69,13 @@ export interface BreakerTicket {
  */
 export class CircuitBreakers {
   private readonly circuits = new Map<string, Circuit>();
-  private readonly store: CircuitStore;
   private readonly instanceId = randomUUID();
 
   constructor(
     private readonly settings: BreakerSettings,
-    redis: Redis | null,
+    private readonly store: CircuitStore,
     private readonly onTransition: (transition: Transition) => void,
-  ) {
-    this.store = redis ? new RedisCircuitStore(redis) : new MemoryCircuitStore();
-  }
+  ) {}
 
   /**
    * Lets a request through, or throws a 503 while the deployment's circuit is open. A closed circuit
@@ -159,13 +98,7 @@ export class CircuitBreakers {
       return { deploymentId, probe: true };
     }
     const retryAfter = Math.max(1, Math.ceil((Math.max(openUntil, Date.now() + 1_000) - Date.now()) / 1000));
-    throw new ApiError(
-      503,
-      "circuit-open",
-      "Deployment failing",
-      `Deployment ${deploymentName} keeps failing, so the gateway is not sending it requests (circuit ${circuit.shared.state}). Retry in ${retryAfter} s.`,
-      { "retry-after": String(retryAfter) },
-    );
+    throw circuitOpen(deploymentName, circuit.shared.state, retryAfter);
   }
 
   /** Records how an admitted request ended. `undefined` outcomes (client aborts, our own faults) count for nothing. */
@@ -200,11 +133,6 @@ export class CircuitBreakers {
       : `${failures} of ${total} requests failed within ${this.settings.GATEWAY_BREAKER_WINDOW_MS / 1000} s (last: ${reason})`;
     circuit.reset();
     void this.move(ticket.deploymentId, circuit, { state: "open", openUntil: Date.now() + base, cooldownMs: base }, why);
-  }
-
-  /** The circuit's state as the instances agree on it. */
-  async stateOf(deploymentId: string): Promise<CircuitState> {
-    return (await this.synced(deploymentId)).shared.state;
   }
 
   private synced(deploymentId: string): Awaitable<Circuit> {

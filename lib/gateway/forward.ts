@@ -3,7 +3,7 @@ import type { Duplex, Readable } from "node:stream";
 import { Agent, type Dispatcher, errors } from "undici";
 import type { Config } from "@/lib/config";
 import type { ClientSignal } from "@/lib/gateway/types";
-import { ApiError } from "@/lib/http/problem";
+import { clientAborted, Problem, upstreamTimeout, upstreamUnreachable } from "@/lib/http/problems";
 
 export interface UpstreamUpgrade {
   status: 101;
@@ -16,17 +16,6 @@ export interface UpstreamResponse {
   headers: IncomingHttpHeaders;
   body: Readable;
 }
-
-/** Raised when the client went away: there is nobody left to answer. */
-export class ClientAbortedError extends Error {
-  constructor() {
-    super("The client closed the connection.");
-    this.name = "ClientAbortedError";
-  }
-}
-
-const badGateway = (detail: string) => new ApiError(502, "upstream-unreachable", "Bad gateway", detail);
-const gatewayTimeout = (detail: string) => new ApiError(504, "upstream-timeout", "Gateway timeout", detail);
 
 const refusedCodes = new Set([
   "ECONNREFUSED",
@@ -41,11 +30,11 @@ const refusedCodes = new Set([
 ]);
 
 function failureOf(error: unknown, signal: ClientSignal): Error {
-  if (signal.aborted) return new ClientAbortedError();
-  if (error instanceof errors.ConnectTimeoutError) return gatewayTimeout("The deployment did not accept a connection in time.");
-  if (error instanceof errors.HeadersTimeoutError) return gatewayTimeout("The deployment did not start its response in time.");
+  if (signal.aborted) return clientAborted();
+  if (error instanceof errors.ConnectTimeoutError) return upstreamTimeout("The deployment did not accept a connection in time.");
+  if (error instanceof errors.HeadersTimeoutError) return upstreamTimeout("The deployment did not start its response in time.");
   const code = (error as { code?: string; cause?: { code?: string } }).code ?? (error as { cause?: { code?: string } }).cause?.code;
-  if (code && refusedCodes.has(code)) return badGateway("The deployment refused or dropped the connection before answering.");
+  if (code && refusedCodes.has(code)) return upstreamUnreachable("The deployment refused or dropped the connection before answering.");
   return error instanceof Error ? error : new Error(String(error));
 }
 
@@ -69,7 +58,7 @@ export class Forwarder {
     });
   }
 
-  /** Sends the request upstream, streaming both bodies; refusals and timeouts become 502/504 ApiErrors. */
+  /** Sends the request upstream, streaming both bodies; refusals and timeouts become 502/504 problems. */
   send(
     origin: string,
     pathAndQuery: string,
@@ -114,12 +103,8 @@ export class Forwarder {
       return { status: 101, headers: responseHeaders, socket };
     } catch (error) {
       const failure = failureOf(error, signal);
-      if (failure instanceof ApiError || failure instanceof ClientAbortedError) throw failure;
-      throw badGateway("The deployment did not accept the upgrade.");
+      if (failure instanceof Problem) throw failure;
+      throw upstreamUnreachable("The deployment did not accept the upgrade.");
     }
-  }
-
-  close(): Promise<void> {
-    return this.dispatcher.close();
   }
 }

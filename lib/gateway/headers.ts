@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { gatewayCookiePattern } from "@/lib/auth/session-token";
 import { apiTokenHeader, presentedApiToken } from "@/lib/gateway/identity";
@@ -25,13 +24,6 @@ const replacedOnTheWayIn = new Set([
   apiTokenHeader,
   "expect",
 ]);
-
-const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
-
-export function requestIdFrom(headers: IncomingHttpHeaders): string {
-  const incoming = headers["x-request-id"];
-  return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
-}
 
 function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
   const value = headers.connection;

@@ -6,7 +6,6 @@ import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 
 export interface Identity {
   userId: string;
-  via: "session" | "api-token";
 }
 
 /** Header through which programs may present an API token when `Authorization` belongs to the deployment. */
@@ -31,11 +30,9 @@ export class Authenticator {
   /** Who is calling, from an API token or the session cookie; null when neither is valid. At once when the token was seen lately. */
   identify(headers: IncomingHttpHeaders): Awaitable<Identity | null> {
     const token = presentedApiToken(headers);
-    if (token) return andThen(userIdForApiToken(token), viaApiToken);
-    return andThen(this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie))), viaSession);
+    if (token) return andThen(userIdForApiToken(token), asIdentity);
+    return andThen(this.sessions.userId(sessionTokenFromCookies(parseCookieHeader(headers.cookie))), asIdentity);
   }
 }
 
-// Built once: a closure over the kind of credential would be allocated on every gateway request.
-const viaApiToken = (userId: string | null): Identity | null => (userId ? { userId, via: "api-token" } : null);
-const viaSession = (userId: string | null): Identity | null => (userId ? { userId, via: "session" } : null);
+const asIdentity = (userId: string | null): Identity | null => (userId ? { userId } : null);

@@ -92,12 +92,25 @@ export async function handleGatewayUpgrade(request: IncomingMessage, socket: Dup
   const upstream = answer.socket;
   if (departure.aborted) {
     upstream.destroy();
+    answer.closed(0, 0, false);
     return;
   }
   socket.write(head(101, answer.headers));
   if (firstBytes.length) upstream.write(firstBytes);
-  upstream.on("error", () => socket.destroy());
-  upstream.on("close", () => socket.destroy());
-  socket.on("close", () => upstream.destroy());
   socket.pipe(upstream).pipe(socket);
+  let bytesIn = firstBytes.length;
+  let bytesOut = 0;
+  socket.on("data", (chunk: Buffer) => (bytesIn += chunk.length));
+  upstream.on("data", (chunk: Buffer) => (bytesOut += chunk.length));
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    socket.destroy();
+    upstream.destroy();
+    answer.closed(bytesIn, bytesOut, true);
+  };
+  upstream.on("error", end);
+  upstream.on("close", end);
+  socket.on("close", end);
 }

@@ -1,4 +1,4 @@
-import { ApiError } from "@/lib/http/problem";
+import { invalidPath } from "@/lib/http/problems";
 
 export const gatewayPrefix = "/api/gateway/";
 
@@ -13,13 +13,11 @@ export interface GatewayTarget {
 
 export type ResolvedPath = { redirect: string } | { target: GatewayTarget };
 
-const badPath = (detail: string) => new ApiError(400, "invalid-path", "Invalid path", detail);
-
 function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw badPath("The path contains malformed percent-encoding.");
+    throw invalidPath("The path contains malformed percent-encoding.");
   }
 }
 
@@ -28,16 +26,16 @@ function decodeSegment(segment: string): string {
  * segments), and refuses anything that could step outside the deployment's prefix once decoded.
  */
 export function resolveGatewayPath(rawPath: string, query: string): ResolvedPath {
-  if (!rawPath.startsWith(gatewayPrefix)) throw badPath("Gateway paths start with /api/gateway/{userId}/{deploymentId}/.");
+  if (!rawPath.startsWith(gatewayPrefix)) throw invalidPath("Gateway paths start with /api/gateway/{userId}/{deploymentId}/.");
   const [userId, deploymentId, ...rest] = rawPath.slice(gatewayPrefix.length).split("/");
-  if (!userId || !deploymentId) throw badPath("Gateway paths start with /api/gateway/{userId}/{deploymentId}/.");
+  if (!userId || !deploymentId) throw invalidPath("Gateway paths start with /api/gateway/{userId}/{deploymentId}/.");
   const prefix = `${gatewayPrefix}${userId}/${deploymentId}`;
   if (rest.length === 0) return { redirect: `${prefix}/${query}` };
   for (const segment of [userId, deploymentId, ...rest]) {
     const decoded = decodeSegment(segment);
-    if (decoded === "." || decoded === "..") throw badPath("Dot segments (. and ..) are not allowed in gateway paths.");
-    if (decoded.includes("/") || decoded.includes("\\")) throw badPath("Encoded slashes and backslashes are not allowed in gateway paths.");
-    if (decoded.includes("\0")) throw badPath("NUL characters are not allowed in gateway paths.");
+    if (decoded === "." || decoded === "..") throw invalidPath("Dot segments (. and ..) are not allowed in gateway paths.");
+    if (decoded.includes("/") || decoded.includes("\\")) throw invalidPath("Encoded slashes and backslashes are not allowed in gateway paths.");
+    if (decoded.includes("\0")) throw invalidPath("NUL characters are not allowed in gateway paths.");
   }
   return { target: { userId, deploymentId, prefix, upstreamPath: `/${rest.join("/")}` } };
 }

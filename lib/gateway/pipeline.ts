@@ -4,361 +4,348 @@ import { config } from "@/lib/config";
 import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
 import { type BreakerTicket, CircuitBreakers } from "@/lib/gateway/breaker";
+import { circuitStore } from "@/lib/gateway/circuit-store";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
-import { ClientAbortedError, Forwarder } from "@/lib/gateway/forward";
-import { type ClientFacts, clientFacts, clientResponseHeaders, requestIdFrom, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
+import { Forwarder } from "@/lib/gateway/forward";
+import { type ClientFacts, clientFacts, clientResponseHeaders, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
 import { Authenticator, type Identity } from "@/lib/gateway/identity";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 import { type GatewayTarget, resolveGatewayPath } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
-import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
+import {
+  deploymentNotFound,
+  deploymentNotRunning,
+  gatewaySignInRequired,
+  type Outcome,
+  originNotAllowed,
+  Problem,
+  someoneElsesPath,
+} from "@/lib/http/problems";
+import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
 import { gatewayMetrics } from "@/lib/metrics/prometheus";
 import { requestRecorder } from "@/lib/metrics/recorder";
 import { clientCountry, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
 import { sharedRedis } from "@/lib/redis/client";
-import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
-/** How a request the deployment never answered ended, for the request log. */
-function outcomeOfRefusal(slug: string | undefined): string {
-  switch (slug) {
-    case undefined:
-      return "answered";
-    case "rate-limited":
-    case "rate-limiter-unavailable":
-      return "rate-limited";
-    case "circuit-open":
-      return "circuit-open";
-    case "upstream-unreachable":
-    case "upstream-timeout":
-      return "upstream-error";
-    case "client-aborted":
-      return "client-aborted";
-    case "internal":
-      return "error";
-    default:
-      return "refused";
-  }
+/** Known the moment a request arrives. */
+interface Arrival {
+  requestId: string;
+  client: ClientFacts;
+  secure: boolean;
+  at: Date;
+  startedAt: number;
 }
 
-const notFound = () => new ApiError(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.");
-
-function wantsHtml(request: GatewayRequest): boolean {
-  return (request.method === "GET" || request.method === "HEAD") && /text\/html/.test(String(request.headers.accept ?? ""));
+/**
+ * What the stages have established so far. Each stage returns its result; `pass` and `upgrade` note it
+ * here, because the request log records it whether a later stage refuses or not.
+ */
+interface Trail {
+  target?: GatewayTarget;
+  userId?: string;
+  /** Set once the caller's own deployment is found: from then on the request counts in its analytics. */
+  deployment?: RoutableDeployment;
+  /** Time to the deployment's response head. */
+  ttfbMs?: number;
 }
 
-/** What the stages before forwarding establish. */
+/** Everything that lets a request reach the deployment. */
 interface Admitted {
   target: GatewayTarget;
-  deployment: RoutableDeployment;
   identity: Identity;
+  deployment: RoutableDeployment;
   ticket: BreakerTicket;
   rateLimitHeaders: OutgoingHttpHeaders;
 }
 
-/** What one request has established so far; the error path needs it for CORS. */
-interface Progress {
-  requestId: string;
-  client: ClientFacts;
-  at: Date;
-  startedAt: number;
-  target?: GatewayTarget;
-  deployment?: RoutableDeployment;
-  userId?: string;
-  /** Set when the deployment answered: time to its response head. */
-  ttfbMs?: number;
-  /** The problem slug when the gateway refused or failed. */
-  refusal?: string;
+/** An answer before its body is metered: the deployment's stream or a body the gateway wrote, and how it ended. */
+interface Answer {
+  status: number;
+  headers: OutgoingHttpHeaders;
+  body: Readable | Uint8Array | null;
+  outcome: Outcome;
 }
 
-/** An answer the gateway wrote itself: a refusal, a redirect, a preflight. */
-type WrittenAnswer = Omit<GatewayResponse, "body"> & { body: Uint8Array | null };
-/** An answer before its body is metered: the deployment's raw stream, or one the gateway wrote. */
-type Answer = Omit<GatewayResponse, "body"> & { body: Readable | Uint8Array | null };
+/** The request log's outcome, decided here alone: the answer's own, unless the client left or the deployment's body failed. */
+function settledOutcome(answered: Outcome, clientLeft: boolean, bodyFailed: boolean): Outcome {
+  if (clientLeft) return "client-aborted";
+  if (bodyFailed) return "upstream-error";
+  return answered;
+}
 
 const maxLoggedPath = 512;
 
-/** Counts bytes as they pass, and reports once when the stream ends, fails or is abandoned. */
-async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number, failed: boolean) => void): AsyncIterable<Uint8Array> {
-  let bytes = 0;
-  let failed = true;
-  try {
-    for await (const chunk of body) {
-      bytes += chunk.length;
-      yield chunk;
-    }
-    failed = false;
-  } finally {
-    onEnd(bytes, failed);
-  }
-}
-
 /**
- * The gateway: every stage either hands its result to the next or throws an ApiError, which
- * `problem` turns into the answer. Built once per process.
+ * The gateway, built once per process. A request passes these stages in order; each returns what it
+ * established or throws a Problem from lib/http/problems.ts, which carries its status and outcome:
+ *
+ *   target      path.ts        which user, deployment and upstream path (308 to add the root's slash)
+ *   preflight   cors.ts        CORS preflights are answered here, before credentials
+ *   identity    identity.ts    session cookie or API token
+ *   authorize   here           the path's user is the caller, the deployment is theirs and running
+ *   limit       rate-limit.ts  per user and per deployment
+ *   breaker     breaker.ts     per deployment
+ *   forward     forward.ts     undici, both bodies streamed; the outcome feeds the breaker
+ *   respond     headers.ts     the deployment's headers mapped, security headers, CORS, RateLimit
+ *   record      here           one request-log row and one Prometheus observation, when the body ends
+ *
+ * WebSocket upgrades take the same stages from target to breaker, forward the upgrade, and are
+ * recorded when their socket closes.
  */
 export class Gateway {
   private readonly settings = config();
   private readonly authenticator = new Authenticator(this.settings.NEXTAUTH_SECRET);
   private readonly forwarder = new Forwarder(this.settings);
-  private readonly redis = sharedRedis(this.settings);
-  private readonly rateLimiter = new RateLimiter(this.settings, this.redis);
+  private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis(this.settings));
   private readonly metrics = gatewayMetrics();
-  readonly breakers = new CircuitBreakers(this.settings, this.redis, (transition) => {
+  private readonly breakers = new CircuitBreakers(this.settings, circuitStore(), (transition) => {
     this.metrics.circuitChanged(transition.deploymentId, transition.to);
     recordDeploymentEvent({ ...transition, kind: "breaker" });
   });
 
   async handle(request: GatewayRequest): Promise<GatewayResponse> {
-    const progress = this.start(request);
+    const arrival = this.arrive(request);
+    const trail: Trail = {};
     let bytesIn = 0;
     const body = request.body && counted(request.body, (bytes) => (bytesIn = bytes));
-    let response: Answer;
+    let answer: Answer;
     try {
-      response = await this.pass({ ...request, body }, progress);
+      answer = await this.pass({ ...request, body }, arrival, trail);
     } catch (error) {
-      const secure = progress.client.proto === "https";
-      progress.refusal = error instanceof ApiError ? error.slug : error instanceof ClientAbortedError ? "client-aborted" : "internal";
-      if (error instanceof ApiError && error.status === 401 && wantsHtml(request)) {
-        response = this.redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, progress.requestId, secure);
-      } else {
-        response = this.problem(error, progress.requestId, secure, await this.refusalCors(request, progress));
-      }
+      answer = await this.refuse(error, request, arrival, trail);
     }
-    return this.recorded(request, progress, response, () => bytesIn);
+    return this.recorded(request, arrival, trail, answer, () => bytesIn);
   }
 
-  /** Records the request once its answer has been sent in full, or has failed, or was abandoned. */
-  private recorded(request: GatewayRequest, progress: Progress, response: Answer, bytesIn: () => number): GatewayResponse {
-    const record = (bytesOut: number, bodyFailed: boolean) => {
-      const proxied = progress.ttfbMs !== undefined;
-      const outcome = request.signal.aborted ? "client-aborted" : bodyFailed ? "upstream-error" : proxied ? "proxied" : outcomeOfRefusal(progress.refusal);
-      const durationMs = performance.now() - progress.startedAt;
-      this.metrics.observe(response.status, outcome, request.method, durationMs / 1000);
-      requestRecorder().record({
-        at: progress.at,
-        requestId: progress.requestId,
-        userId: progress.userId ?? null,
-        deploymentId: progress.deployment?.id ?? null,
-        method: request.method,
-        path: (progress.target?.upstreamPath ?? request.path).slice(0, maxLoggedPath),
-        status: response.status,
-        outcome,
-        durationMs: Math.round(durationMs),
-        ttfbMs: progress.ttfbMs ?? null,
-        bytesIn: bytesIn(),
-        bytesOut,
-        country: clientCountry(request.headers, this.settings.GATEWAY_COUNTRY_HEADER, progress.client.clientAddress),
-        clientAddress: storedAddress(progress.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
-        userAgentFamily: userAgentFamily(request.headers["user-agent"]),
-      });
-    };
-    const { body } = response;
-    if (body === null || body instanceof Uint8Array) {
-      record(body?.length ?? 0, false);
-      return { ...response, body };
-    }
-    return { ...response, body: new MeteredBody(body, record, response.headers["content-length"] === undefined) };
-  }
-
-  /**
-   * A WebSocket (or other upgrade) request: the same stages as any request, then the deployment's
-   * 101 and socket, or a refusal to write on the client's socket before any switch.
-   */
-  async upgrade(request: GatewayRequest): Promise<GatewayUpgrade | GatewayResponse> {
-    const progress = this.start(request);
-    try {
-      const resolved = resolveGatewayPath(request.path, request.query);
-      if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, progress.requestId, progress.client.proto === "https");
-      const { target, deployment, identity, ticket } = await this.admit(request, resolved.target, progress);
-      const protocol = String(request.headers.upgrade ?? "websocket");
-      const upstream = await this.recordOutcome(ticket, () =>
-        this.forwarder.upgrade(
-          deployment.target.origin,
-          this.upstreamPath(deployment, target, request),
-          this.upstreamHeaders(request, target, identity, progress),
-          protocol,
-          request.signal,
-        ),
-      );
-      const headers = clientResponseHeaders(upstream.headers, {
-        target: deployment.target,
-        prefix: target.prefix,
-        requestId: progress.requestId,
-        secure: progress.client.proto === "https",
-      });
-      return { headers: { ...headers, connection: "Upgrade", upgrade: protocol }, socket: upstream.socket };
-    } catch (error) {
-      return this.problem(error, progress.requestId, progress.client.proto === "https", {});
-    }
-  }
-
-  private start(request: GatewayRequest): Progress {
-    return {
-      at: new Date(),
-      startedAt: performance.now(),
-      requestId: requestIdFrom(request.headers),
-      client: clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES),
-    };
-  }
-
-  private async pass(request: GatewayRequest, progress: Progress): Promise<Answer> {
-    const { requestId, client } = progress;
-    const secure = client.proto === "https";
-
-    const resolved = resolveGatewayPath(request.path, request.query);
-    if ("redirect" in resolved) return this.redirect(resolved.redirect, 308, requestId, secure);
-
-    // Browsers send preflights without credentials, so they are answered before authentication.
-    if (isPreflight(request.method, request.headers)) return this.preflight(request, resolved.target, requestId, secure);
-
-    const { target, deployment, identity, ticket, rateLimitHeaders } = await this.admit(request, resolved.target, progress);
-    const upstream = await this.recordOutcome(ticket, () =>
+  private async pass(request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
+    const route = resolveGatewayPath(request.path, request.query);
+    if ("redirect" in route) return redirect(route.redirect, 308, arrival, "answered");
+    trail.target = route.target;
+    // Browsers send preflights without credentials.
+    if (isPreflight(request.method, request.headers)) return this.preflight(request, route.target, arrival);
+    const admitted = await this.admit(request, route.target, trail);
+    const upstream = await this.contact(admitted.ticket, () =>
       this.forwarder.send(
-        deployment.target.origin,
-        this.upstreamPath(deployment, target, request),
+        admitted.deployment.target.origin,
+        upstreamPath(admitted, request),
         request.method,
-        this.upstreamHeaders(request, target, identity, progress),
+        this.upstreamHeaders(request, admitted, arrival),
         request.body,
         request.signal,
       ),
     );
-    progress.ttfbMs = Math.round(performance.now() - progress.startedAt);
-
+    trail.ttfbMs = Math.round(performance.now() - arrival.startedAt);
     return {
       status: upstream.status,
       headers: {
-        ...clientResponseHeaders(upstream.headers, { target: deployment.target, prefix: target.prefix, requestId, secure }),
-        ...corsHeaders(request.headers.origin, deployment),
-        ...rateLimitHeaders,
+        ...clientResponseHeaders(upstream.headers, {
+          target: admitted.deployment.target,
+          prefix: admitted.target.prefix,
+          requestId: arrival.requestId,
+          secure: arrival.secure,
+        }),
+        ...corsHeaders(request.headers.origin, admitted.deployment),
+        ...admitted.rateLimitHeaders,
       },
       body: upstream.body,
+      outcome: "proxied",
+    };
+  }
+
+  /** A WebSocket (or other upgrade): the deployment's 101 and socket, or a refusal to write before any switch. */
+  async upgrade(request: GatewayRequest): Promise<GatewayUpgrade | GatewayResponse> {
+    const arrival = this.arrive(request);
+    const trail: Trail = {};
+    try {
+      const route = resolveGatewayPath(request.path, request.query);
+      if ("redirect" in route) return this.recorded(request, arrival, trail, redirect(route.redirect, 308, arrival, "answered"), () => 0);
+      trail.target = route.target;
+      const admitted = await this.admit(request, route.target, trail);
+      const protocol = String(request.headers.upgrade ?? "websocket");
+      const upstream = await this.contact(admitted.ticket, () =>
+        this.forwarder.upgrade(
+          admitted.deployment.target.origin,
+          upstreamPath(admitted, request),
+          this.upstreamHeaders(request, admitted, arrival),
+          protocol,
+          request.signal,
+        ),
+      );
+      trail.ttfbMs = Math.round(performance.now() - arrival.startedAt);
+      const headers = clientResponseHeaders(upstream.headers, {
+        target: admitted.deployment.target,
+        prefix: admitted.target.prefix,
+        requestId: arrival.requestId,
+        secure: arrival.secure,
+      });
+      return {
+        headers: { ...headers, connection: "Upgrade", upgrade: protocol },
+        socket: upstream.socket,
+        closed: (bytesIn, bytesOut, switched) => this.record(request, arrival, trail, 101, settledOutcome("proxied", !switched, false), bytesIn, bytesOut),
+      };
+    } catch (error) {
+      return this.recorded(request, arrival, trail, await this.refuse(error, request, arrival, trail), () => 0);
+    }
+  }
+
+  private arrive(request: GatewayRequest): Arrival {
+    const client = clientFacts(request.headers, request.peerAddress, request.peerSecure, this.settings.GATEWAY_TRUSTED_PROXIES);
+    return {
+      requestId: requestIdFrom(request.headers["x-request-id"]),
+      client,
+      secure: client.proto === "https",
+      at: new Date(),
+      startedAt: performance.now(),
     };
   }
 
   /**
-   * Authenticate, authorize, rate limit, circuit breaker: everything that may refuse before the deployment
-   * is contacted. Each stage answers at once when its caches can and is awaited only when it returns a
-   * promise: in this process Next's AsyncLocalStorage hooks every promise, so each one costs.
+   * identity → authorize → limit → breaker: everything that may refuse before the deployment is
+   * contacted. A stage whose caches hold the answer returns it without a promise, and only real
+   * promises are awaited: in this process Next's AsyncLocalStorage hooks every promise, so each costs.
    */
-  private async admit(request: GatewayRequest, target: GatewayTarget, progress: Progress): Promise<Admitted> {
-    progress.target = target;
-    const authenticated = this.authenticate(request);
-    const identity = authenticated instanceof Promise ? await authenticated : authenticated;
-    progress.userId = identity.userId;
-    const authorized = this.authorize(identity, target, progress);
-    const deployment = authorized instanceof Promise ? await authorized : authorized;
-    const limited = this.rateLimiter.check(identity.userId, deployment);
-    const rateLimitHeaders = limited instanceof Promise ? await limited : limited;
-    const admitted = this.breakers.admit(deployment.id, deployment.name);
-    const ticket = admitted instanceof Promise ? await admitted : admitted;
-    return { target, deployment, identity, ticket, rateLimitHeaders };
+  private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail): Promise<Admitted> {
+    const identifying = this.authenticator.identify(request.headers);
+    const identity = signedIn(identifying instanceof Promise ? await identifying : identifying);
+    trail.userId = identity.userId;
+    if (identity.userId !== target.userId) throw someoneElsesPath();
+    const finding = routableDeployment(target.deploymentId);
+    const deployment = ownedBy(identity, finding instanceof Promise ? await finding : finding);
+    trail.deployment = deployment;
+    if (deployment.status !== "running") throw deploymentNotRunning(deployment.name, deployment.status);
+    const limiting = this.rateLimiter.check(identity.userId, deployment);
+    const rateLimitHeaders = limiting instanceof Promise ? await limiting : limiting;
+    const admitting = this.breakers.admit(deployment.id, deployment.name);
+    const ticket = admitting instanceof Promise ? await admitting : admitting;
+    return { target, identity, deployment, ticket, rateLimitHeaders };
   }
 
-  private upstreamPath(deployment: RoutableDeployment, target: GatewayTarget, request: GatewayRequest): string {
-    return deployment.target.pathname.replace(/\/+$/, "") + target.upstreamPath + request.query;
-  }
-
-  private upstreamHeaders(request: GatewayRequest, target: GatewayTarget, identity: Identity, progress: Progress) {
-    return upstreamRequestHeaders(request.headers, {
-      target,
-      client: progress.client,
-      requestId: progress.requestId,
-      userId: identity.userId,
-      canRelayContentEncoding: request.canRelayContentEncoding,
-    });
-  }
-
-  /** Contacts the deployment and tells its breaker how it went: refusals, timeouts and 5xx are failures. */
-  private async recordOutcome<T extends { status: number }>(ticket: BreakerTicket, contact: () => Promise<T>): Promise<T> {
+  /** Contacts the deployment and tells its breaker how it went: unreachable, too slow and 5xx are failures. */
+  private async contact<T extends { status: number }>(ticket: BreakerTicket, send: () => Promise<T>): Promise<T> {
     try {
-      const result = await contact();
+      const result = await send();
       this.breakers.record(ticket, result.status >= 500 ? "failure" : "success", `status ${result.status}`);
       return result;
     } catch (error) {
-      const upstreamFault = error instanceof ApiError && (error.status === 502 || error.status === 504);
+      const upstreamFault = error instanceof Problem && error.outcome === "upstream-error";
       this.breakers.record(ticket, upstreamFault ? "failure" : undefined, upstreamFault ? error.title.toLowerCase() : "");
       throw error;
     }
   }
 
-  private authenticate(request: GatewayRequest): Awaitable<Identity> {
-    return andThen(this.authenticator.identify(request.headers), signedIn);
+  private upstreamHeaders(request: GatewayRequest, admitted: Admitted, arrival: Arrival) {
+    return upstreamRequestHeaders(request.headers, {
+      target: admitted.target,
+      client: arrival.client,
+      requestId: arrival.requestId,
+      userId: admitted.identity.userId,
+      canRelayContentEncoding: request.canRelayContentEncoding,
+    });
   }
 
-  private authorize(identity: Identity, target: GatewayTarget, progress: Progress): Awaitable<RoutableDeployment> {
-    if (identity.userId !== target.userId) {
-      throw new ApiError(403, "forbidden", "Forbidden", "This gateway path belongs to another user.");
+  private async preflight(request: GatewayRequest, target: GatewayTarget, arrival: Arrival): Promise<Answer> {
+    const headers = preflightHeaders(request.headers.origin, await routableDeployment(target.deploymentId));
+    if (!headers) throw originNotAllowed();
+    return { status: 204, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome: "answered" };
+  }
+
+  /** A problem as the client gets it: a browser is sent to sign in, code on an allowed origin may read the problem. */
+  private async refuse(error: unknown, request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
+    const problem = asProblem(error, arrival.requestId);
+    if (problem.outcome === "client-aborted") return { status: problem.status, headers: {}, body: null, outcome: problem.outcome };
+    if (problem.status === 401 && wantsHtml(request)) {
+      return redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, arrival, problem.outcome);
     }
-    return andThen(routableDeployment(target.deploymentId), (deployment) => servable(deployment, identity, progress));
-  }
-
-  private async preflight(request: GatewayRequest, target: GatewayTarget, requestId: string, secure: boolean): Promise<WrittenAnswer> {
-    const deployment = await routableDeployment(target.deploymentId);
-    const headers = preflightHeaders(request.headers.origin, deployment);
-    if (!headers) {
-      const refusal = new ApiError(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.");
-      return this.problem(refusal, requestId, secure, {});
-    }
-    return { status: 204, headers: { ...headers, ...securityHeaders(requestId, secure) }, body: null };
-  }
-
-  /** Browser code on an allowed origin must be able to read a refusal (a 401 that starts its sign-in, say). */
-  private async refusalCors(request: GatewayRequest, progress: Progress): Promise<OutgoingHttpHeaders> {
-    const origin = request.headers.origin;
-    if (!origin || !progress.target) return {};
-    return corsHeaders(origin, progress.deployment ?? (await Promise.resolve(routableDeployment(progress.target.deploymentId)).catch(() => null)));
-  }
-
-  private redirect(location: string, status: number, requestId: string, secure: boolean): WrittenAnswer {
-    return { status, headers: { location, ...securityHeaders(requestId, secure) }, body: null };
-  }
-
-  private problem(error: unknown, requestId: string, secure: boolean, cors: OutgoingHttpHeaders): WrittenAnswer {
-    if (error instanceof ClientAbortedError) return { status: 499, headers: {}, body: null };
-    if (!(error instanceof ApiError)) console.error(`[gatehouse] gateway request ${requestId} failed`, error);
-    const problem = error instanceof ApiError ? error : internalError();
-    const body = Buffer.from(JSON.stringify(problemBody(problem, requestId)));
+    const { status, headers, body } = renderProblem(problem, arrival.requestId);
     return {
-      status: problem.status,
-      headers: {
-        ...problem.headers,
-        ...cors,
-        ...securityHeaders(requestId, secure),
-        "content-type": problemContentType,
-        "content-length": String(body.length),
-        "cache-control": "no-store",
-      },
+      status,
+      headers: { ...headers, ...(await this.refusalCors(request, trail)), ...securityHeaders(arrival.requestId, arrival.secure) },
       body,
+      outcome: problem.outcome,
     };
+  }
+
+  private async refusalCors(request: GatewayRequest, trail: Trail): Promise<OutgoingHttpHeaders> {
+    const origin = request.headers.origin;
+    if (!origin || !trail.target) return {};
+    const deployment = trail.deployment ?? (await Promise.resolve(routableDeployment(trail.target.deploymentId)).catch(() => null));
+    return corsHeaders(origin, deployment);
+  }
+
+  /** Hands the answer on, and records the request once its body has been sent in full, has failed, or was abandoned. */
+  private recorded(request: GatewayRequest, arrival: Arrival, trail: Trail, answer: Answer, bytesIn: () => number): GatewayResponse {
+    const { status, headers, body, outcome } = answer;
+    const finish = (bytesOut: number, bodyFailed: boolean) =>
+      this.record(request, arrival, trail, status, settledOutcome(outcome, request.signal.aborted, bodyFailed), bytesIn(), bytesOut);
+    if (body === null || body instanceof Uint8Array) {
+      finish(body?.length ?? 0, false);
+      return { status, headers, body };
+    }
+    return { status, headers, body: new MeteredBody(body, finish, headers["content-length"] === undefined) };
+  }
+
+  private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
+    const durationMs = performance.now() - arrival.startedAt;
+    this.metrics.observe(status, outcome, request.method, durationMs / 1000);
+    requestRecorder().record({
+      at: arrival.at,
+      requestId: arrival.requestId,
+      userId: trail.userId ?? null,
+      deploymentId: trail.deployment?.id ?? null,
+      method: request.method,
+      path: (trail.target?.upstreamPath ?? request.path).slice(0, maxLoggedPath),
+      status,
+      outcome,
+      durationMs: Math.round(durationMs),
+      ttfbMs: trail.ttfbMs ?? null,
+      bytesIn,
+      bytesOut,
+      country: clientCountry(request.headers, this.settings.GATEWAY_COUNTRY_HEADER, arrival.client.clientAddress),
+      clientAddress: storedAddress(arrival.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
+      userAgentFamily: userAgentFamily(request.headers["user-agent"]),
+    });
   }
 }
 
 function signedIn(identity: Identity | null): Identity {
-  if (!identity) {
-    throw new ApiError(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", {
-      "www-authenticate": 'Bearer realm="gatehouse"',
-    });
-  }
+  if (!identity) throw gatewaySignInRequired();
   return identity;
 }
 
-/** The caller's own deployment, running; from here the request counts in the deployment's analytics, refused or not. */
-function servable(deployment: RoutableDeployment | null, identity: Identity, progress: Progress): RoutableDeployment {
-  if (!deployment || deployment.userId !== identity.userId) throw notFound();
-  progress.deployment = deployment;
-  if (deployment.status !== "running") {
-    throw new ApiError(503, "deployment-not-running", "Deployment not running", `Deployment ${deployment.name} is ${deployment.status}.`, {
-      "retry-after": "30",
-    });
-  }
+/** Another user's deployment is as unknown as a missing one: its existence is not the caller's to learn. */
+function ownedBy(identity: Identity, deployment: RoutableDeployment | null): RoutableDeployment {
+  if (!deployment || deployment.userId !== identity.userId) throw deploymentNotFound();
   return deployment;
 }
 
-const globalForGateway = globalThis as unknown as { gatehouseGateway?: Gateway };
+function upstreamPath(admitted: Admitted, request: GatewayRequest): string {
+  return admitted.deployment.target.pathname.replace(/\/+$/, "") + admitted.target.upstreamPath + request.query;
+}
 
-/** The process's gateway, built once: its connection pool, limiters, breakers and derived keys outlive requests. */
+function wantsHtml(request: GatewayRequest): boolean {
+  return (request.method === "GET" || request.method === "HEAD") && /text\/html/.test(String(request.headers.accept ?? ""));
+}
+
+function redirect(location: string, status: number, arrival: Arrival, outcome: Outcome): Answer {
+  return { status, headers: { location, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome };
+}
+
+/** Counts a request body's bytes as they pass, and reports once when it ends, fails or is abandoned. */
+async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number) => void): AsyncIterable<Uint8Array> {
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  } finally {
+    onEnd(bytes);
+  }
+}
+
+/** The process's gateway: its connection pool, limiters, breakers and derived keys outlive requests. */
 export function gateway(): Gateway {
-  globalForGateway.gatehouseGateway ??= new Gateway();
-  return globalForGateway.gatehouseGateway;
+  return processSingleton("gateway", () => new Gateway());
 }

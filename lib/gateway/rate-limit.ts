@@ -5,8 +5,9 @@ import type { Config } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { LeasedLimiter } from "@/lib/gateway/leased-limiter";
 import { type LimitResult, MemorySlidingWindow, MemoryTokenBucket } from "@/lib/gateway/memory-limiter";
-import { ApiError } from "@/lib/http/problem";
+import { rateLimited, rateLimiterUnavailable } from "@/lib/http/problems";
 import type { Awaitable } from "@/lib/runtime/awaitable";
+import { ThrottledLog } from "@/lib/runtime/log-throttle";
 
 export interface RateRule {
   limit: number;
@@ -21,8 +22,8 @@ interface Limiter {
 }
 
 /** Counts the limiter's own failures (Redis slow or down), for logs and metrics. */
-export const limiterHealth = { failures: 0, lastLoggedAt: 0 };
-const logIntervalMs = 60_000;
+export const limiterHealth = { failures: 0 };
+const unavailableLog = new ThrottledLog();
 
 /**
  * Two limits on every request, per user (all their deployments) and per deployment (all callers).
@@ -80,10 +81,7 @@ export class RateLimiter {
     headers.ratelimit = `"${tightest.name}";r=${tightest.result.remaining};t=${secondsLeft}`;
     if (refused.length) {
       const which = refused.map((p) => (p.name === "user" ? "your account" : "this deployment")).join(" and ");
-      throw new ApiError(429, "rate-limited", "Too many requests", `The rate limit for ${which} is reached. Retry in ${secondsLeft} s.`, {
-        ...headers,
-        "retry-after": String(secondsLeft),
-      } as Record<string, string>);
+      throw rateLimited(which, secondsLeft, headers as Record<string, string>);
     }
     return headers;
   }
@@ -128,17 +126,11 @@ export class RateLimiter {
 
   private onLimiterFailure(error: unknown): OutgoingHttpHeaders {
     limiterHealth.failures++;
-    const now = Date.now();
-    if (now - limiterHealth.lastLoggedAt >= logIntervalMs) {
-      limiterHealth.lastLoggedAt = now;
+    unavailableLog.warn(() => {
       const policy = this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow" ? "allowing" : "refusing";
-      console.warn(
-        `[gatehouse] rate limiter unavailable (${error instanceof Error ? error.message : String(error)}); ${policy} requests (${limiterHealth.failures} failures so far)`,
-      );
-    }
-    if (this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow") return {};
-    throw new ApiError(503, "rate-limiter-unavailable", "Rate limiter unavailable", "The gateway cannot check rate limits right now. Retry shortly.", {
-      "retry-after": "5",
+      return `rate limiter unavailable (${error instanceof Error ? error.message : String(error)}); ${policy} requests (${limiterHealth.failures} failures so far)`;
     });
+    if (this.settings.GATEWAY_RATE_LIMIT_ON_ERROR === "allow") return {};
+    throw rateLimiterUnavailable();
   }
 }

@@ -39,6 +39,8 @@ export type ClientSignal = { readonly aborted: boolean } & (AbortSignal | EventE
 export interface GatewayUpgrade {
   headers: OutgoingHttpHeaders;
   socket: Duplex;
+  /** Call once, when both sockets are closed (or the client left before the switch): records the connection. */
+  closed(bytesIn: number, bytesOut: number, switched: boolean): void;
 }
 
 export interface GatewayResponse {

@@ -1,19 +1,15 @@
-import { randomUUID } from "node:crypto";
-import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
+import { invalidJson } from "@/lib/http/problems";
+import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
 
 /** Wraps a Next route handler so that every refusal or fault leaves as a problem body. */
-export function withProblems<Args extends unknown[]>(handler: (...args: Args) => Promise<Response>) {
+export function withProblems<Args extends [Request, ...unknown[]]>(handler: (...args: Args) => Promise<Response>) {
   return async (...args: Args): Promise<Response> => {
     try {
       return await handler(...args);
     } catch (error) {
-      const requestId = randomUUID();
-      if (!(error instanceof ApiError)) console.error(`[gatehouse] request ${requestId} failed`, error);
-      const problem = error instanceof ApiError ? error : internalError();
-      return Response.json(problemBody(problem, requestId), {
-        status: problem.status,
-        headers: { ...problem.headers, "content-type": problemContentType, "x-request-id": requestId },
-      });
+      const requestId = requestIdFrom(args[0].headers.get("x-request-id"));
+      const { status, headers, body } = renderProblem(asProblem(error, requestId), requestId);
+      return new Response(new Uint8Array(body), { status, headers });
     }
   };
 }
@@ -22,6 +18,6 @@ export async function readJson(request: Request): Promise<unknown> {
   try {
     return await request.json();
   } catch {
-    throw new ApiError(400, "invalid-json", "Invalid JSON", "The request body is not valid JSON.");
+    throw invalidJson();
   }
 }

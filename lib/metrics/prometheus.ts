@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
-import type { CircuitState } from "@/lib/gateway/breaker";
+import type { CircuitState } from "@/lib/gateway/circuit-store";
 import { limiterHealth } from "@/lib/gateway/rate-limit";
 import { requestRecorder } from "@/lib/metrics/recorder";
 

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { hashPassword, verifyPassword } from "@/lib/auth/password";
 import { db } from "@/lib/db";
 import { Prisma } from "@/lib/generated/prisma/client.ts";
-import { ApiError } from "@/lib/http/problem";
+import { emailTaken } from "@/lib/http/problems";
 import { parseInput } from "@/lib/http/validation";
 
 export const emailSchema = z.email("must be an email address").trim().toLowerCase().max(254);
@@ -29,7 +29,7 @@ export async function createUser(input: unknown): Promise<Account> {
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new ApiError(409, "email-taken", "Email already registered", `An account for ${email} already exists.`);
+      throw emailTaken(email);
     }
     throw error;
   }

@@ -7,7 +7,7 @@ import { Redis } from "@upstash/redis";
 import { parseConfig } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { RateLimiter, type RateRule } from "@/lib/gateway/rate-limit";
-import { ApiError } from "@/lib/http/problem";
+import { Problem } from "@/lib/http/problems";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 import { testSecret } from "@/tests/support/app";
 import { clearOfWindowEnd } from "@/tests/support/fixtures";
@@ -63,7 +63,7 @@ async function check(limiter: RateLimiter, target: RoutableDeployment): Promise<
     const headers = await limiter.check(`user-${target.id}`, target);
     return { admitted: true, ratelimit: String(headers.ratelimit) };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 429) return { admitted: false, ratelimit: error.headers.ratelimit };
+    if (error instanceof Problem && error.status === 429) return { admitted: false, ratelimit: error.headers.ratelimit };
     throw error;
   }
 }

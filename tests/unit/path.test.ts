@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { resolveGatewayPath } from "@/lib/gateway/path";
-import { ApiError } from "@/lib/http/problem";
+import { Problem } from "@/lib/http/problems";
 
 test("the deployment root without a slash redirects, keeping the query", () => {
   assert.deepEqual(resolveGatewayPath("/api/gateway/u1/d1", "?x=1"), { redirect: "/api/gateway/u1/d1/?x=1" });
@@ -17,9 +17,9 @@ test("traversal, encoded separators, NUL and malformed escapes are refused with 
   for (const rest of ["..", ".", "%2e%2E", "a/../b", "..%2fx", "x%5cy", "x\\y", "%00", "%E0%A4%A", "%"]) {
     assert.throws(
       () => resolveGatewayPath(`/api/gateway/u1/d1/${rest}`, ""),
-      (error: unknown) => error instanceof ApiError && error.status === 400,
+      (error: unknown) => error instanceof Problem && error.status === 400,
       rest,
     );
   }
-  assert.throws(() => resolveGatewayPath("/api/gateway/u1/../d1/x", ""), ApiError);
+  assert.throws(() => resolveGatewayPath("/api/gateway/u1/../d1/x", ""), Problem);
 });

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { config } from "@/lib/config";
 import { withProblems } from "@/lib/http/next-responses";
-import { ApiError } from "@/lib/http/problem";
+import { metricsDisabled, metricsTokenRequired } from "@/lib/http/problems";
 import { gatewayMetrics } from "@/lib/metrics/prometheus";
 
 export const dynamic = "force-dynamic";
@@ -15,11 +15,9 @@ function authorized(header: string | null, token: string): boolean {
 /** Prometheus scrape endpoint for operators, behind the bearer token METRICS_TOKEN (off when unset). */
 export const GET = withProblems(async (request: Request) => {
   const token = config().METRICS_TOKEN;
-  if (!token) throw new ApiError(404, "metrics-disabled", "Metrics disabled", "Set METRICS_TOKEN to enable /api/metrics.");
+  if (!token) throw metricsDisabled();
   if (!authorized(request.headers.get("authorization"), token)) {
-    throw new ApiError(401, "unauthenticated", "Token required", "Send `Authorization: Bearer <METRICS_TOKEN>`.", {
-      "www-authenticate": 'Bearer realm="metrics"',
-    });
+    throw metricsTokenRequired();
   }
   const { registry } = gatewayMetrics();
   return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType, "cache-control": "no-store" } });

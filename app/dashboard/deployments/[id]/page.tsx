@@ -14,7 +14,7 @@ import { requirePageUser } from "@/lib/auth/current-user";
 import { config } from "@/lib/config";
 import { deploymentOf, gatewayPath } from "@/lib/deployments/service";
 import { deploymentTimeline } from "@/lib/deployments/timeline";
-import { gateway } from "@/lib/gateway/pipeline";
+import { circuitState } from "@/lib/gateway/circuit-store";
 import { dashboardHref, parseDashboardParams } from "@/lib/metrics/dashboard-params";
 import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/metrics/format";
 import { breakdownDimensions, deploymentBreakdowns, deploymentSeries, recentRequests, type TimeRange, timeRanges } from "@/lib/metrics/queries";
@@ -38,7 +38,7 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
   const now = new Date();
   const [events, circuit, { series, totals }, breakdowns, requests] = await Promise.all([
     deploymentTimeline(id),
-    gateway().breakers.stateOf(id),
+    circuitState(id),
     deploymentSeries(id, view.range, now),
     deploymentBreakdowns(id, view.range, now),
     recentRequests(id, view.range, view.filters, view.page, 25, now),

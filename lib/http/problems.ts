@@ -1,0 +1,88 @@
+/**
+ * Every problem the app answers, gateway and hub alike: one named constructor each, carrying its
+ * status, slug (the problem type), title and how the request log records it. Code that refuses a
+ * request throws one of these; `lib/http/render-problem.ts` turns it into an RFC 9457 body.
+ */
+
+/** How a gateway request ended, as the request log, the dashboard and Prometheus record it. */
+export type Outcome = "proxied" | "answered" | "refused" | "rate-limited" | "circuit-open" | "upstream-error" | "client-aborted" | "error";
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly outcome: Outcome,
+    readonly headers: Record<string, string> = {},
+    /** Input validation only: every field that is wrong. */
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+    this.name = "Problem";
+  }
+}
+
+// Input and hub API
+export const invalidInput = (errors: FieldError[]) =>
+  new Problem(400, "invalid-input", "Invalid input", errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; "), "refused", {}, errors);
+export const invalidJson = () => new Problem(400, "invalid-json", "Invalid JSON", "The request body is not valid JSON.", "refused");
+export const signInRequired = () => new Problem(401, "unauthenticated", "Sign-in required", "Sign in to use this API.", "refused");
+export const emailTaken = (email: string) => new Problem(409, "email-taken", "Email already registered", `An account for ${email} already exists.`, "refused");
+export const userNotFound = (email: string) => new Problem(404, "user-not-found", "User not found", `No user has the email ${email}.`, "refused");
+export const deploymentNotFound = () =>
+  new Problem(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.", "refused");
+export const deploymentExists = (owner: string, name: string) =>
+  new Problem(409, "deployment-exists", "Deployment exists", `${owner} already has a deployment named ${name}.`, "refused");
+export const alertRuleNotFound = () =>
+  new Problem(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.", "refused");
+export const metricsDisabled = () => new Problem(404, "metrics-disabled", "Metrics disabled", "Set METRICS_TOKEN to enable /api/metrics.", "refused");
+export const metricsTokenRequired = () =>
+  new Problem(401, "unauthenticated", "Token required", "Send `Authorization: Bearer <METRICS_TOKEN>`.", "refused", {
+    "www-authenticate": 'Bearer realm="metrics"',
+  });
+
+// Gateway: before the deployment is contacted
+export const invalidPath = (detail: string) => new Problem(400, "invalid-path", "Invalid path", detail, "refused");
+export const gatewaySignInRequired = () =>
+  new Problem(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", "refused", {
+    "www-authenticate": 'Bearer realm="gatehouse"',
+  });
+export const someoneElsesPath = () => new Problem(403, "forbidden", "Forbidden", "This gateway path belongs to another user.", "refused");
+export const originNotAllowed = () =>
+  new Problem(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.", "refused");
+export const deploymentNotRunning = (name: string, status: string) =>
+  new Problem(503, "deployment-not-running", "Deployment not running", `Deployment ${name} is ${status}.`, "refused", { "retry-after": "30" });
+export const rateLimited = (which: string, retryAfterSeconds: number, headers: Record<string, string>) =>
+  new Problem(429, "rate-limited", "Too many requests", `The rate limit for ${which} is reached. Retry in ${retryAfterSeconds} s.`, "rate-limited", {
+    ...headers,
+    "retry-after": String(retryAfterSeconds),
+  });
+export const rateLimiterUnavailable = () =>
+  new Problem(503, "rate-limiter-unavailable", "Rate limiter unavailable", "The gateway cannot check rate limits right now. Retry shortly.", "rate-limited", {
+    "retry-after": "5",
+  });
+export const circuitOpen = (name: string, state: string, retryAfterSeconds: number) =>
+  new Problem(
+    503,
+    "circuit-open",
+    "Deployment failing",
+    `Deployment ${name} keeps failing, so the gateway is not sending it requests (circuit ${state}). Retry in ${retryAfterSeconds} s.`,
+    "circuit-open",
+    { "retry-after": String(retryAfterSeconds) },
+  );
+
+// Gateway: the deployment or the client failed
+export const upstreamUnreachable = (detail: string) => new Problem(502, "upstream-unreachable", "Bad gateway", detail, "upstream-error");
+export const upstreamTimeout = (detail: string) => new Problem(504, "upstream-timeout", "Gateway timeout", detail, "upstream-error");
+/** Nobody is left to read this one: it is recorded, never sent. */
+export const clientAborted = () => new Problem(499, "client-aborted", "Client closed request", "The client closed the connection.", "client-aborted");
+
+/** A fault of ours: the client learns only the request id, never the cause. */
+export const internalError = () =>
+  new Problem(500, "internal", "Internal error", "The request failed on our side. Quote the request id when reporting it.", "error");
