@@ -1,11 +1,10 @@
+import Image from "next/image";
 import Link from "next/link";
 
 export function Brand() {
   return (
     <Link href="/" className="brand">
-      <span className="brand-mark" aria-hidden="true">
-        G
-      </span>
+      <Image src="/brand.svg" alt="" width={26} height={26} className="brand-mark" unoptimized priority />
       Gatehouse
     </Link>
   );

@@ -35,7 +35,7 @@ export class MeteredBody {
   /**
    * The body as a web stream, for transports that take one (a Next route handler's Response). Built
    * on `data` events rather than async iteration: each chunk then crosses one queue, not a chain of
-   * promises, which costs more under Next, where every promise runs an async hook. With `headFirst`,
+   * promises (lib/runtime/awaitable.ts says why that matters). With `headFirst`,
    * an empty chunk leads: Next writes the head only with the first chunk.
    */
   toWebStream(): ReadableStream<Uint8Array> {

@@ -204,7 +204,7 @@ export class Gateway {
   /**
    * identity → authorize → limit → breaker: everything that may refuse before the deployment is
    * contacted. A stage whose caches hold the answer returns it without a promise, and only real
-   * promises are awaited: in this process Next's AsyncLocalStorage hooks every promise, so each costs.
+   * promises are awaited (lib/runtime/awaitable.ts).
    */
   private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail): Promise<Admitted> {
     const identifying = this.authenticator.identify(request.headers);

@@ -44,8 +44,7 @@ export class TcpRequester implements Requester {
     } else if (name === "EVALSHA") {
       command[1] = this.loadedSha.get(command[1]) ?? command[1];
     }
-    // Chained rather than awaited: every rate-limit check sends two commands through here, and each
-    // extra promise costs more in a process where Next's AsyncLocalStorage hooks every promise.
+    // Chained rather than awaited: every rate-limit check sends two commands through here (lib/runtime/awaitable.ts).
     const send = () =>
       this.client.sendCommand(command).then(
         (result) => ({ result: result as TResult }),

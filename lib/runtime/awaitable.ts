@@ -1,6 +1,9 @@
 /**
  * A value now, or a promise of it. Hot-path stages return one of these so that an answer already in
- * memory costs no promise: Next's AsyncLocalStorage hooks every promise in this process.
+ * memory costs no promise. Promises cost more here than in a bare Node server: once a process has
+ * served a Next request, Next's AsyncLocalStorage runs an async hook for every promise in it, the fast
+ * path's included. This is why the gateway's stages, the forwarder and the Redis requester chain or
+ * return values where they could await (bench/RESULTS.md has the profiles).
  */
 export type Awaitable<T> = T | Promise<T>;
 

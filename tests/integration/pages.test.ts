@@ -82,3 +82,18 @@ test("readiness reports the database, migrations and (when configured) Redis", a
   if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "fast" && process.env.GATEHOUSE_TEST_DATABASE === "postgres")
     assert.deepEqual(body.checks.redis, { ok: true });
 });
+
+test("static files: the favicon and brand mark the pages use, and robots.txt keeping the gateway and dashboard out of search engines", async () => {
+  const favicon = await fetch(`${app}/favicon.ico`);
+  assert.equal(favicon.status, 200);
+  assert.deepEqual([...new Uint8Array(await favicon.arrayBuffer()).subarray(0, 4)], [0, 0, 1, 0], "an ICO file");
+  const signInPage = await (await fetch(`${app}/signin`)).text();
+  assert.match(signInPage, /<link rel="icon" href="\/favicon\.ico[^"]*"/);
+  assert.match(signInPage, /src="\/brand\.svg"/);
+  const brand = await fetch(`${app}/brand.svg`);
+  assert.equal(brand.status, 200);
+  assert.match(brand.headers.get("content-type") ?? "", /image\/svg\+xml/);
+  const robots = await (await fetch(`${app}/robots.txt`)).text();
+  assert.match(robots, /^Disallow: \/api\/$/m);
+  assert.match(robots, /^Disallow: \/dashboard$/m);
+});
