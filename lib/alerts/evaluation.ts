@@ -1,4 +1,4 @@
-import { usesThreshold } from "@/lib/alerts/rules";
+import { ruleConditionFields, usesThreshold } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { AlertKind, AlertState } from "@/lib/generated/prisma/client.ts";
@@ -170,11 +170,7 @@ export async function evaluateDueRules(): Promise<number> {
   const rules = await db().alertRule.findMany({
     where: { id: { in: ids } },
     select: {
-      id: true,
-      kind: true,
-      threshold: true,
-      windowMinutes: true,
-      webhookUrl: true,
+      ...ruleConditionFields,
       state: true,
       deployment: { select: { id: true, name: true, userId: true, status: true } },
     },

@@ -55,13 +55,12 @@ export interface RuleView {
   createdAt: string;
 }
 
+/** A rule's condition and where it notifies: what evaluation, delivery and the API all read. */
+export const ruleConditionFields = { id: true, kind: true, threshold: true, windowMinutes: true, webhookUrl: true } as const;
+
 const select = {
-  id: true,
+  ...ruleConditionFields,
   deploymentId: true,
-  kind: true,
-  threshold: true,
-  windowMinutes: true,
-  webhookUrl: true,
   state: true,
   lastValue: true,
   evaluatedAt: true,

@@ -1,8 +1,10 @@
 import { createHmac } from "node:crypto";
 import { type Agent, fetch } from "undici";
+import { ruleConditionFields } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { outboundDispatcher } from "@/lib/http/outbound";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 export const signatureHeader = "x-gatehouse-signature";
 export const timestampHeader = "x-gatehouse-timestamp";
@@ -44,11 +46,7 @@ function loadDeliveries(ids: string[]) {
     include: {
       rule: {
         select: {
-          id: true,
-          kind: true,
-          threshold: true,
-          windowMinutes: true,
-          webhookUrl: true,
+          ...ruleConditionFields,
           webhookSecret: true,
           deployment: { select: { id: true, name: true } },
         },
@@ -57,12 +55,9 @@ function loadDeliveries(ids: string[]) {
   });
 }
 
-const globalForWebhooks = globalThis as unknown as { gatehouseWebhookDispatcher?: Agent };
-
 /** One connection pool for every delivery; internal addresses only when ALERTS_WEBHOOK_ALLOW_INTERNAL is set. */
 function dispatcher(): Agent {
-  globalForWebhooks.gatehouseWebhookDispatcher ??= outboundDispatcher(config().ALERTS_WEBHOOK_ALLOW_INTERNAL);
-  return globalForWebhooks.gatehouseWebhookDispatcher;
+  return processSingleton("webhook-dispatcher", () => outboundDispatcher(config().ALERTS_WEBHOOK_ALLOW_INTERNAL));
 }
 
 /** Sends one notification; resolves with null on a 2xx answer, else with what went wrong. */

@@ -1,6 +1,7 @@
 import { Redis } from "@upstash/redis";
 import type { Config } from "@/lib/config";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 type RedisSettings = Pick<Config, "REDIS_URL" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">;
 
@@ -13,13 +14,10 @@ export function connectRedis(settings: RedisSettings): Redis | null {
   return null;
 }
 
-const globalForRedis = globalThis as unknown as { gatehouseRedis?: Redis | null };
-
 /**
  * The process's shared Redis for rate limits and breaker state, or null for a single instance (in
  * memory). One per process: the fast path, Next's bundle and the health check share its connection.
  */
 export function sharedRedis(settings: RedisSettings): Redis | null {
-  if (globalForRedis.gatehouseRedis === undefined) globalForRedis.gatehouseRedis = connectRedis(settings);
-  return globalForRedis.gatehouseRedis;
+  return processSingleton("redis", () => connectRedis(settings));
 }
