@@ -8,7 +8,7 @@ import { applyMigrations, pendingMigrations } from "@/lib/database/migrations";
 import { connectToEmbeddedDatabase } from "@/lib/db";
 
 /** Reads `.env` when present: the CLI and server start outside Next, which would otherwise do it. */
-export function loadDotEnv(): void {
+function loadDotEnv(): void {
   for (const file of [".env.local", ".env"]) if (existsSync(file)) process.loadEnvFile(file);
 }
 

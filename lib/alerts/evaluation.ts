@@ -46,7 +46,7 @@ export function windowStart(now: Date, minutes: number): Date {
 const round = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /** The notification's text: what crossed which line, in the owner's terms. */
-export function describe(
+function describe(
   kind: AlertKind,
   state: AlertState,
   value: number | null,

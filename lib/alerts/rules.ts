@@ -7,7 +7,7 @@ import { namesInternalHost } from "@/lib/http/outbound";
 import { alertRuleNotFound, deploymentNotFound, invalidInput } from "@/lib/http/problems";
 import { parseInput } from "@/lib/http/validation";
 
-export const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
+const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
 
 /** Kinds compared against a threshold over a window; the others are conditions of the moment. */
 const thresholdKinds = new Set<AlertKind>(["error_rate", "latency_p95", "rate_limited"]);

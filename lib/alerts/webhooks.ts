@@ -6,10 +6,10 @@ import { db } from "@/lib/db";
 import { outboundDispatcher } from "@/lib/http/outbound";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
-export const signatureHeader = "x-gatehouse-signature";
-export const timestampHeader = "x-gatehouse-timestamp";
+const signatureHeader = "x-gatehouse-signature";
+const timestampHeader = "x-gatehouse-timestamp";
 /** Attempts per notification before it is marked failed; retries wait RETRY_MS, then twice that, and so on. */
-export const maxWebhookAttempts = 5;
+const maxWebhookAttempts = 5;
 
 /**
  * `sha256=` + hex HMAC-SHA256, keyed with the rule's secret, of `{timestamp}.{raw body}`. Signing the

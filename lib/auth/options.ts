@@ -5,7 +5,7 @@ import GoogleProvider from "next-auth/providers/google";
 import { config } from "@/lib/config";
 import { upsertOAuthUser, verifyCredentials } from "@/lib/users/accounts";
 
-export const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
+const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
 
 function providers(): NextAuthOptions["providers"] {
   const env = config();

@@ -4,7 +4,7 @@ import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
-export const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
+const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
 
 /** Cookies the gateway owns; they never travel to a deployment. */
 export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;

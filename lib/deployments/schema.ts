@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-export const deploymentStatuses = ["running", "stopped", "failed"] as const;
+const deploymentStatuses = ["running", "stopped", "failed"] as const;
 export type DeploymentStatusName = (typeof deploymentStatuses)[number];
 export const statusSchema = z.enum(deploymentStatuses, { error: `must be one of ${deploymentStatuses.join(", ")}` });
 
@@ -64,5 +64,5 @@ export const rateOverrideSchema = z
   .trim()
   .transform((value, ctx) => (value === "off" ? ("off" as const) : parseRate(value, ctx)));
 
-export const rateLimitAlgorithms = ["sliding", "token"] as const;
+const rateLimitAlgorithms = ["sliding", "token"] as const;
 export const rateLimitAlgorithmSchema = z.enum(rateLimitAlgorithms, { error: "must be sliding or token" });

@@ -4,7 +4,7 @@ import { apiTokenHeader, presentedApiToken } from "@/lib/gateway/identity";
 import type { GatewayTarget } from "@/lib/gateway/path";
 
 /** The header that tells a deployment which signed-in user made the request. */
-export const userIdHeader = "x-gatehouse-user-id";
+const userIdHeader = "x-gatehouse-user-id";
 
 /** RFC 9110 §7.6.1 connection-specific fields, plus the legacy ones proxies still meet. */
 const hopByHop = new Set(["connection", "proxy-connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade"]);

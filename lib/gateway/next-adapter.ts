@@ -10,7 +10,7 @@ import type { GatewayResponse } from "@/lib/gateway/types";
 export const peerAddressHeader = "x-gatehouse-peer-address";
 export const peerSecureHeader = "x-gatehouse-peer-secure";
 export const rawTargetHeader = "x-gatehouse-raw-target";
-export const behindGatehouseServer = () => process.env.GATEHOUSE_SERVER === "1";
+const behindGatehouseServer = () => process.env.GATEHOUSE_SERVER === "1";
 
 function headersOf(request: Request): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = {};

@@ -42,7 +42,7 @@ export function namesInternalHost(hostname: string): boolean {
   return isIP(host) !== 0 && isInternalAddress(host);
 }
 
-export class InternalAddressError extends Error {
+class InternalAddressError extends Error {
   constructor(host: string) {
     super(`${host} resolves to an internal address; webhooks may only reach public addresses`);
     this.name = "InternalAddressError";

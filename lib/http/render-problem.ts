@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { internalError, Problem } from "@/lib/http/problems";
 
-export const problemContentType = "application/problem+json";
+const problemContentType = "application/problem+json";
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{8,128}$/;
 

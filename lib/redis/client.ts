@@ -6,7 +6,7 @@ import { processSingleton } from "@/lib/runtime/process-singleton";
 type RedisSettings = Pick<Config, "REDIS_URL" | "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">;
 
 /** One client API either way: Upstash over REST, or a self-hosted Redis over TCP. */
-export function connectRedis(settings: RedisSettings): Redis | null {
+function connectRedis(settings: RedisSettings): Redis | null {
   if (settings.UPSTASH_REDIS_REST_URL && settings.UPSTASH_REDIS_REST_TOKEN) {
     return new Redis({ url: settings.UPSTASH_REDIS_REST_URL, token: settings.UPSTASH_REDIS_REST_TOKEN, enableTelemetry: false });
   }

@@ -1,4 +1,4 @@
-export class DeadlineExceeded extends Error {
+class DeadlineExceeded extends Error {
   constructor(readonly ms: number) {
     super(`no answer within ${ms} ms`);
     this.name = "DeadlineExceeded";

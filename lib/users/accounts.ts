@@ -7,7 +7,7 @@ import { parseInput } from "@/lib/http/validation";
 
 export const emailSchema = z.email("must be an email address").trim().toLowerCase().max(254);
 
-export const newUserSchema = z.object({
+const newUserSchema = z.object({
   email: emailSchema,
   // bcrypt reads only the first 72 bytes; a longer password would be silently truncated.
   password: z.string().min(8, "must be at least 8 characters").max(72, "must be at most 72 characters"),

@@ -1,7 +1,7 @@
 import { expect, type Page } from "@playwright/test";
 
 /** The user `npm run demo` provisions, which the browser tests sign in as. */
-export const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
+const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
 
 /** Signs in through the form and lands on the deployments overview. */
 export async function signInToDashboard(page: Page): Promise<void> {

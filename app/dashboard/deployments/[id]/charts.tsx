@@ -5,7 +5,7 @@ import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart,
 import { formatBytes, formatCount, formatMs, formatPercent, formatTime } from "@/lib/metrics/format";
 import type { SeriesPoint } from "@/lib/metrics/queries";
 
-export const statusColors = { status1xx: "#868e96", status2xx: "#37b24d", status3xx: "#4c6ef5", status4xx: "#f59f00", status5xx: "#e03131" } as const;
+const statusColors = { status1xx: "#868e96", status2xx: "#37b24d", status3xx: "#4c6ef5", status4xx: "#f59f00", status5xx: "#e03131" } as const;
 
 interface ChartProps {
   series: SeriesPoint[];
