@@ -2,7 +2,7 @@ import { usesThreshold } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { AlertKind, AlertState } from "@/lib/generated/prisma/client.ts";
-import { latencyBucketCount, percentileFromBuckets } from "@/lib/metrics/latency";
+import { latencyBucketCount, percentileFromBuckets } from "@/lib/request-log/latency";
 
 /** The columns of a per-minute rollup that rules read. */
 export interface RollupSample {

@@ -13,10 +13,10 @@ import { type GatewayTarget, resolveGatewayPath } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import { ApiError, internalError, problemBody, problemContentType } from "@/lib/http/problem";
-import { gatewayMetrics } from "@/lib/metrics/prometheus";
-import { requestRecorder } from "@/lib/metrics/recorder";
-import { clientCountry, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
+import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 import { sharedRedis } from "@/lib/redis/client";
+import { requestRecorder } from "@/lib/request-log/recorder";
+import { clientCountry, storedAddress, userAgentFamily } from "@/lib/request-log/request-facts";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 
 /** How a request the deployment never answered ended, for the request log. */

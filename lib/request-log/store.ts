@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { RequestRow } from "@/lib/metrics/recorder";
-import { rollUp } from "@/lib/metrics/rollups";
+import type { RequestRow } from "@/lib/request-log/recorder";
+import { rollUp } from "@/lib/request-log/rollups";
 
 // Each statement has one fixed shape whatever the batch size (a column is one array parameter): the
 // process builds no SQL per batch and sends 15 parameters, not 15 per row. Unnamed on purpose: the
