@@ -9,8 +9,8 @@ import { closeDatabase, pool } from "@/lib/db";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
-import { closeRequestRecorder } from "@/lib/metrics/recorder";
-import { startRetentionJob } from "@/lib/metrics/retention";
+import { requestRecorder } from "@/lib/request-log/recorder";
+import { startRetentionJob } from "@/lib/request-log/retention";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
 
 const dev = process.argv.includes("--dev");
@@ -88,7 +88,7 @@ async function main(): Promise<void> {
     }, deadline);
     await drained;
     clearTimeout(cutoff);
-    await Promise.all([closeRequestRecorder(deadline), stopAlertJobs(), retentionStopped]);
+    await Promise.all([requestRecorder().close(deadline), stopAlertJobs(), retentionStopped]);
     await closeDatabase();
     await embedded?.stop();
     process.exit(0);

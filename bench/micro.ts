@@ -10,8 +10,8 @@ import { CircuitBreakers } from "@/lib/gateway/breaker";
 import { MemoryCircuitStore, RedisCircuitStore } from "@/lib/gateway/circuit-store";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
-import { type RequestRow, requestRecorder } from "@/lib/metrics/recorder";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
+import { type RequestRow, requestRecorder } from "@/lib/request-log/recorder";
 
 /** Counts what the limiter and breakers send through the TCP requester: one command is one round trip. */
 class CountingRequester implements Requester {

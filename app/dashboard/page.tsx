@@ -4,11 +4,11 @@ import { TopBar } from "@/app/components/top-bar";
 import { CopyButton } from "@/app/dashboard/copy-button";
 import { Sparkline } from "@/app/dashboard/sparkline";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
+import { formatCount, formatMs, formatPercent } from "@/lib/analytics/format";
+import { deploymentsOverview } from "@/lib/analytics/queries/deployments-overview";
 import { requirePageUser } from "@/lib/auth/current-user";
 import { deploymentsOf, gatewayPath } from "@/lib/deployments/service";
 import { circuitState } from "@/lib/gateway/circuit-store";
-import { formatCount, formatMs, formatPercent } from "@/lib/metrics/format";
-import { deploymentsOverview } from "@/lib/metrics/queries";
 
 export const metadata: Metadata = { title: "Deployments" };
 export const dynamic = "force-dynamic";

@@ -2,7 +2,7 @@ import { ruleConditionFields, usesThreshold } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { AlertKind, AlertState } from "@/lib/generated/prisma/client.ts";
-import { latencyBucketCount, percentileFromBuckets } from "@/lib/metrics/latency";
+import { latencyBucketCount, percentileFromBuckets } from "@/lib/request-log/latency";
 
 /** The columns of a per-minute rollup that rules read. */
 export interface RollupSample {
@@ -46,14 +46,7 @@ export function windowStart(now: Date, minutes: number): Date {
 const round = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 
 /** The notification's text: what crossed which line, in the owner's terms. */
-function describe(
-  kind: AlertKind,
-  state: AlertState,
-  value: number | null,
-  threshold: number | null,
-  windowMinutes: number,
-  deploymentName: string,
-): string {
+function describe(kind: AlertKind, state: AlertState, value: number | null, threshold: number | null, windowMinutes: number, deploymentName: string): string {
   const over = `over the last ${windowMinutes} min`;
   const firing = state === "firing";
   const v = value === null ? "unknown" : round(value);

@@ -23,10 +23,10 @@ import {
   someoneElsesPath,
 } from "@/lib/http/problems";
 import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
-import { gatewayMetrics } from "@/lib/metrics/prometheus";
-import { requestRecorder } from "@/lib/metrics/recorder";
-import { clientCountry, storedAddress, userAgentFamily } from "@/lib/metrics/request-facts";
+import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 import { sharedRedis } from "@/lib/redis/client";
+import { requestRecorder } from "@/lib/request-log/recorder";
+import { clientCountry, storedAddress, userAgentFamily } from "@/lib/request-log/request-facts";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** Known the moment a request arrives. */

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
-import { formatCount, formatMs, formatPercent } from "@/lib/metrics/format";
-import { percentileFromBuckets } from "@/lib/metrics/latency";
+import { formatCount, formatMs, formatPercent } from "@/lib/analytics/format";
+import { percentileFromBuckets } from "@/lib/request-log/latency";
 import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
 
 const port = Number(process.env.E2E_PORT ?? 3210);

@@ -3,7 +3,7 @@ import { createHmac } from "node:crypto";
 import { after, before, test } from "node:test";
 import { claimDueRules } from "@/lib/alerts/evaluation";
 import { db } from "@/lib/db";
-import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
+import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
 import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { TestUpstream } from "@/tests/support/upstream";
 import { WebhookReceiver } from "@/tests/support/webhook-receiver";

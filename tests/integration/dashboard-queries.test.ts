@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
+import { deploymentBreakdowns } from "@/lib/analytics/queries/deployment-breakdowns";
+import { deploymentSeries } from "@/lib/analytics/queries/deployment-series";
+import { deploymentsOverview } from "@/lib/analytics/queries/deployments-overview";
+import { type Cursor, recentRequests } from "@/lib/analytics/queries/recent-requests";
 import { db } from "@/lib/db";
 import { createDeployment } from "@/lib/deployments/service";
-import { latencyBucketCount, percentileFromBuckets } from "@/lib/metrics/latency";
-import { type Cursor, deploymentBreakdowns, deploymentSeries, deploymentsOverview, recentRequests } from "@/lib/metrics/queries";
+import { latencyBucketCount, percentileFromBuckets } from "@/lib/request-log/latency";
 import { createUser } from "@/lib/users/accounts";
 
 const minute = 60_000;

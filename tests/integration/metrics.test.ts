@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { db, pool } from "@/lib/db";
-import { pruneRequestData } from "@/lib/metrics/retention";
+import { pruneRequestData } from "@/lib/request-log/retention";
 import { testMetricsToken } from "@/tests/support/app";
 import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
 import { TestUpstream } from "@/tests/support/upstream";

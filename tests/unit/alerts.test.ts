@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { nextState, type RollupSample, valueFromRollups, windowStart } from "@/lib/alerts/evaluation";
 import { ruleInputSchema } from "@/lib/alerts/rules";
 import { webhookSignature } from "@/lib/alerts/webhooks";
-import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
+import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
 
 function rollup(requests: number, status5xx: number, rateLimited: number, durationsMs: number[] = []): RollupSample {
   const latencyBuckets = new Array<number>(latencyBucketCount).fill(0);

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { latencyBucket, latencyBucketBoundsMs, latencyBucketCount, percentileFromBuckets } from "@/lib/metrics/latency";
-import type { RequestRow } from "@/lib/metrics/recorder";
-import { clientCountry } from "@/lib/metrics/request-facts";
-import { rollUp } from "@/lib/metrics/rollups";
+import { latencyBucket, latencyBucketBoundsMs, latencyBucketCount, percentileFromBuckets } from "@/lib/request-log/latency";
+import type { RequestRow } from "@/lib/request-log/recorder";
+import { clientCountry } from "@/lib/request-log/request-facts";
+import { rollUp } from "@/lib/request-log/rollups";
 
 test("latencies fall in the bucket whose bound is the first at or above them", () => {
   assert.equal(latencyBucket(0), 0);

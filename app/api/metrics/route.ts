@@ -2,7 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 import { config } from "@/lib/config";
 import { withProblems } from "@/lib/http/next-responses";
 import { metricsDisabled, metricsTokenRequired } from "@/lib/http/problems";
-import { gatewayMetrics } from "@/lib/metrics/prometheus";
+import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 
 export const dynamic = "force-dynamic";
 

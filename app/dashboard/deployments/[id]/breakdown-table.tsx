@@ -1,5 +1,5 @@
-import { formatCount, formatPercent } from "@/lib/metrics/format";
-import type { BreakdownRow } from "@/lib/metrics/queries";
+import { formatCount, formatPercent } from "@/lib/analytics/format";
+import type { BreakdownRow } from "@/lib/analytics/queries/deployment-breakdowns";
 
 /** One top-10 table with a share bar per row; errors are the value's 5xx answers. */
 export function BreakdownTable({ title, dimension, rows, valueLabel }: { title: string; dimension: string; rows: BreakdownRow[]; valueLabel: string }) {

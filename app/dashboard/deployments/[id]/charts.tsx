@@ -2,8 +2,8 @@
 
 import type { ReactNode } from "react";
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatBytes, formatCount, formatMs, formatPercent, formatTime } from "@/lib/metrics/format";
-import type { SeriesPoint } from "@/lib/metrics/queries";
+import { formatBytes, formatCount, formatMs, formatPercent, formatTime } from "@/lib/analytics/format";
+import type { SeriesPoint } from "@/lib/analytics/rollup-buckets";
 
 const statusColors = { status1xx: "#868e96", status2xx: "#37b24d", status3xx: "#4c6ef5", status4xx: "#f59f00", status5xx: "#e03131" } as const;
 

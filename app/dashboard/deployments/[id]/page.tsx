@@ -10,14 +10,18 @@ import { BandwidthChart, ErrorRateChart, LatencyChart, RequestsChart } from "@/a
 import { RecentRequests } from "@/app/dashboard/deployments/[id]/recent-requests";
 import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-form";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
+import { dashboardHref, parseDashboardParams } from "@/lib/analytics/dashboard-params";
+import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/analytics/format";
+import { deploymentBreakdowns } from "@/lib/analytics/queries/deployment-breakdowns";
+import { deploymentSeries } from "@/lib/analytics/queries/deployment-series";
+import { recentRequests } from "@/lib/analytics/queries/recent-requests";
+import { type TimeRange, timeRanges } from "@/lib/analytics/time-ranges";
 import { requirePageUser } from "@/lib/auth/current-user";
 import { config } from "@/lib/config";
 import { deploymentOf, gatewayPath } from "@/lib/deployments/service";
 import { deploymentTimeline } from "@/lib/deployments/timeline";
 import { circuitState } from "@/lib/gateway/circuit-store";
-import { dashboardHref, parseDashboardParams } from "@/lib/metrics/dashboard-params";
-import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/metrics/format";
-import { breakdownDimensions, deploymentBreakdowns, deploymentSeries, recentRequests, type TimeRange, timeRanges } from "@/lib/metrics/queries";
+import { type BreakdownDimension, breakdownDimensions } from "@/lib/request-log/dimensions";
 
 export const metadata: Metadata = { title: "Deployment" };
 export const dynamic = "force-dynamic";
@@ -25,7 +29,12 @@ export const dynamic = "force-dynamic";
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> };
 
 const circuitLabels = { closed: "Healthy", open: "Circuit open", "half-open": "Recovering" } as const;
-const valueLabels = { status: "Status", path: "Path", country: "Country", agent: "Family" } as const;
+const breakdownLabels: Record<BreakdownDimension, { title: string; value: string }> = {
+  status: { title: "Status codes", value: "Status" },
+  path: { title: "Top paths", value: "Path" },
+  country: { title: "Countries", value: "Country" },
+  agent: { title: "User agents", value: "Family" },
+};
 const refreshIntervalMs: Record<TimeRange, number> = { "1h": 10_000, "24h": 30_000, "7d": 60_000, "30d": 60_000 };
 
 export default async function DeploymentPage({ params, searchParams }: Props) {
@@ -120,12 +129,12 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
         <AlertsPanel userId={user.id} deploymentId={deployment.id} />
 
         <div className="breakdown-grid">
-          {(Object.keys(breakdownDimensions) as (keyof typeof breakdownDimensions)[]).map((dimension) => (
+          {breakdownDimensions.map((dimension) => (
             <BreakdownTable
               key={dimension}
               dimension={dimension}
-              title={breakdownDimensions[dimension]}
-              valueLabel={valueLabels[dimension]}
+              title={breakdownLabels[dimension].title}
+              valueLabel={breakdownLabels[dimension].value}
               rows={breakdowns[dimension]}
             />
           ))}

@@ -1,7 +1,8 @@
 import Link from "next/link";
-import { type DashboardParams, dashboardHref, filterMethods } from "@/lib/metrics/dashboard-params";
-import { formatBytes, formatMs, formatTimestamp } from "@/lib/metrics/format";
-import { type RecentRequestsPage, timeRanges } from "@/lib/metrics/queries";
+import { type DashboardParams, dashboardHref, filterMethods } from "@/lib/analytics/dashboard-params";
+import { formatBytes, formatMs, formatTimestamp } from "@/lib/analytics/format";
+import type { RecentRequestsPage } from "@/lib/analytics/queries/recent-requests";
+import { timeRanges } from "@/lib/analytics/time-ranges";
 
 const statusClass = (status: number) => `status-pill status-${Math.min(5, Math.max(1, Math.floor(status / 100)))}xx`;
 

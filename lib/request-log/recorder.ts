@@ -1,5 +1,7 @@
 import { pool } from "@/lib/db";
-import { writeRequestBatch } from "@/lib/metrics/request-log-store";
+import { writeRequestBatch } from "@/lib/request-log/store";
+import { ThrottledLog } from "@/lib/runtime/log-throttle";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** One gateway request, as stored in RequestLog. */
 export interface RequestRow {
@@ -34,7 +36,6 @@ function isRejectedData(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
 }
-const logIntervalMs = 60_000;
 
 /**
  * Buffers request rows and writes them in batches, one insert per batch, off the request path:
@@ -45,7 +46,7 @@ export class Recorder {
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
   private retryAt = 0;
-  private lastDropLogAt = 0;
+  private readonly dropLog = new ThrottledLog();
   private readonly timer: NodeJS.Timeout;
   readonly stats = { written: 0, dropped: 0, failedWrites: 0 };
 
@@ -64,11 +65,7 @@ export class Recorder {
   record(row: RequestRow): void {
     if (this.buffer.length >= this.options.maxBuffered) {
       this.stats.dropped++;
-      const now = Date.now();
-      if (now - this.lastDropLogAt >= logIntervalMs) {
-        this.lastDropLogAt = now;
-        console.warn(`[gatehouse] request log buffer full (${this.options.maxBuffered} rows): dropping rows, ${this.stats.dropped} so far`);
-      }
+      this.dropLog.warn(() => `request log buffer full (${this.options.maxBuffered} rows): dropping rows, ${this.stats.dropped} so far`);
       return;
     }
     this.buffer.push(row);
@@ -119,19 +116,15 @@ export class Recorder {
   }
 }
 
-const globalForRecorder = globalThis as unknown as { gatehouseRecorder?: Recorder };
-
 /** The process's recorder, shared by the fast path and Next's bundle. */
 export function requestRecorder(): Recorder {
-  globalForRecorder.gatehouseRecorder ??= new Recorder((rows) => writeRequestBatch(pool(), rows), {
-    maxBuffered: 100_000,
-    batchSize: 500,
-    intervalMs: 1_000,
-  });
-  return globalForRecorder.gatehouseRecorder;
-}
-
-/** Flushes the recorder if this process ever made one. */
-export async function closeRequestRecorder(deadlineMs: number): Promise<void> {
-  await globalForRecorder.gatehouseRecorder?.close(deadlineMs);
+  return processSingleton(
+    "request-recorder",
+    () =>
+      new Recorder((rows) => writeRequestBatch(pool(), rows), {
+        maxBuffered: 100_000,
+        batchSize: 500,
+        intervalMs: 1_000,
+      }),
+  );
 }

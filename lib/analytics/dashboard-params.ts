@@ -1,12 +1,13 @@
 import { z } from "zod";
-import { type Cursor, type RequestFilters, type TimeRange, timeRanges } from "@/lib/metrics/queries";
+import type { Cursor, RequestFilters } from "@/lib/analytics/queries/recent-requests";
+import { type TimeRange, timeRanges } from "@/lib/analytics/time-ranges";
 
 /**
  * The deployment page's search params. Anything malformed falls back to its default instead of failing
  * the page: these URLs get shared, bookmarked and edited by hand.
  */
 
-export const defaultRange: TimeRange = "24h";
+const defaultRange: TimeRange = "24h";
 export const filterMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
 const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);

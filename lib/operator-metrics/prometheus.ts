@@ -1,7 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { CircuitState } from "@/lib/gateway/circuit-store";
 import { limiterHealth } from "@/lib/gateway/rate-limit";
-import { requestRecorder } from "@/lib/metrics/recorder";
+import { requestRecorder } from "@/lib/request-log/recorder";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /**
  * Operator metrics in Prometheus format. Labels are deployment-agnostic on purpose (status class,
@@ -75,10 +76,7 @@ class GatewayMetrics {
   }
 }
 
-const globalForMetrics = globalThis as unknown as { gatehouseMetrics?: GatewayMetrics };
-
 /** The process's metrics, shared by the fast path and Next's bundle. */
 export function gatewayMetrics(): GatewayMetrics {
-  globalForMetrics.gatehouseMetrics ??= new GatewayMetrics();
-  return globalForMetrics.gatehouseMetrics;
+  return processSingleton("gateway-metrics", () => new GatewayMetrics());
 }

@@ -1,5 +1,6 @@
-import { latencyBucket, latencyBucketCount } from "@/lib/metrics/latency";
-import type { RequestRow } from "@/lib/metrics/recorder";
+import { type BreakdownDimension, breakdownDimensions, breakdownValues } from "@/lib/request-log/dimensions";
+import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
+import type { RequestRow } from "@/lib/request-log/recorder";
 
 /** One deployment's totals for one minute, as added to RequestRollup. */
 export interface MinuteTotals {
@@ -15,10 +16,6 @@ export interface MinuteTotals {
   bytesOut: number;
 }
 
-/** Dimensions of RequestBreakdown; the dashboard's tables read them by these names. */
-export const breakdownDimensions = ["status", "path", "country", "agent", "method"] as const;
-export type BreakdownDimension = (typeof breakdownDimensions)[number];
-
 /** One deployment's count of requests for one value of one dimension in one hour. */
 export interface HourCount {
   deploymentId: string;
@@ -31,8 +28,6 @@ export interface HourCount {
 
 const minuteMs = 60_000;
 const hourMs = 3_600_000;
-/** Stands for a missing country or user agent in the breakdowns, so that "unknown" is a row of its own. */
-export const unknownValue = "unknown";
 
 function statusClassIndex(status: number): number {
   return Math.min(4, Math.max(0, Math.floor(status / 100) - 1));
@@ -76,14 +71,9 @@ export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; 
 
     const hour = at - (at % hourMs);
     const failed = row.status >= 500 ? 1 : 0;
-    const values: [BreakdownDimension, string][] = [
-      ["status", String(row.status)],
-      ["path", row.path],
-      ["country", row.country ?? unknownValue],
-      ["agent", row.userAgentFamily ?? unknownValue],
-      ["method", row.method],
-    ];
-    for (const [dimension, value] of values) {
+    const values = breakdownValues(row);
+    for (const dimension of breakdownDimensions) {
+      const value = values[dimension];
       const hourKey = `${row.deploymentId}\u0000${hour}\u0000${dimension}\u0000${value}`;
       const count = hours.get(hourKey);
       if (count) {

@@ -1,6 +1,6 @@
 import type pg from "pg";
-import type { RequestRow } from "@/lib/metrics/recorder";
-import { rollUp } from "@/lib/metrics/rollups";
+import type { RequestRow } from "@/lib/request-log/recorder";
+import { type MinuteTotals, rollUp } from "@/lib/request-log/rollups";
 
 // Each statement has one fixed shape whatever the batch size (a column is one array parameter): the
 // process builds no SQL per batch and sends 15 parameters, not 15 per row. Unnamed on purpose: the
@@ -48,6 +48,11 @@ const addHourCounts = `
 // `timestamp` keeps its wall time whatever the session's time zone.
 const utc = (date: Date) => date.toISOString();
 
+/** The parameters of an `unnest` insert: one array per column, in the statement's order; a column is a field or computed. */
+function columns<T>(rows: readonly T[], ...fields: (keyof T | ((row: T) => unknown))[]): unknown[][] {
+  return fields.map((field) => rows.map(typeof field === "function" ? field : (row) => row[field]));
+}
+
 /**
  * Writes a batch of request rows and adds them to the per-minute rollups and hourly breakdowns, in one
  * transaction: the rollups always agree with the raw rows, and a failed write leaves nothing behind to
@@ -60,49 +65,44 @@ export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow
     await client.query("begin");
     await client.query({
       text: insertRows,
-      values: [
-        rows.map((row) => utc(row.at)),
-        rows.map((row) => row.requestId),
-        rows.map((row) => row.userId),
-        rows.map((row) => row.deploymentId),
-        rows.map((row) => row.method),
-        rows.map((row) => row.path),
-        rows.map((row) => row.status),
-        rows.map((row) => row.outcome),
-        rows.map((row) => row.durationMs),
-        rows.map((row) => row.ttfbMs),
-        rows.map((row) => row.bytesIn),
-        rows.map((row) => row.bytesOut),
-        rows.map((row) => row.country),
-        rows.map((row) => row.clientAddress),
-        rows.map((row) => row.userAgentFamily),
-      ],
+      values: columns(
+        rows,
+        (row) => utc(row.at),
+        "requestId",
+        "userId",
+        "deploymentId",
+        "method",
+        "path",
+        "status",
+        "outcome",
+        "durationMs",
+        "ttfbMs",
+        "bytesIn",
+        "bytesOut",
+        "country",
+        "clientAddress",
+        "userAgentFamily",
+      ),
     });
     if (minutes.length) {
       await client.query({
         text: addMinuteTotals,
-        values: [
-          minutes.map((totals) => totals.deploymentId),
-          minutes.map((totals) => utc(totals.minute)),
-          minutes.map((totals) => totals.requests),
-          ...[0, 1, 2, 3, 4].map((index) => minutes.map((totals) => totals.statusClasses[index])),
-          minutes.map((totals) => totals.rateLimited),
-          minutes.map((totals) => totals.durationMsSum),
-          minutes.map((totals) => `{${totals.latencyBuckets.join(",")}}`),
-          minutes.map((totals) => totals.bytesIn),
-          minutes.map((totals) => totals.bytesOut),
-        ],
+        values: columns(
+          minutes,
+          "deploymentId",
+          (totals) => utc(totals.minute),
+          "requests",
+          ...[0, 1, 2, 3, 4].map((index) => (totals: MinuteTotals) => totals.statusClasses[index]),
+          "rateLimited",
+          "durationMsSum",
+          (totals) => `{${totals.latencyBuckets.join(",")}}`,
+          "bytesIn",
+          "bytesOut",
+        ),
       });
       await client.query({
         text: addHourCounts,
-        values: [
-          hours.map((count) => count.deploymentId),
-          hours.map((count) => utc(count.hour)),
-          hours.map((count) => count.dimension),
-          hours.map((count) => count.value),
-          hours.map((count) => count.requests),
-          hours.map((count) => count.errors),
-        ],
+        values: columns(hours, "deploymentId", (count) => utc(count.hour), "dimension", "value", "requests", "errors"),
       });
     }
     await client.query("commit");
