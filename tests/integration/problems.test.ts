@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { before, test } from "node:test";
+import { appUrl, newUser, type TestUser } from "@/tests/support/fixtures";
+
+let app: string;
+let owner: TestUser;
+
+before(async () => {
+  app = appUrl();
+  owner = await newUser();
+});
+
+/** A problem as RFC 9457 describes it, carrying the request id the client sent. */
+async function assertProblem(response: Response, status: number, slug: string, requestId: string) {
+  assert.equal(response.status, status);
+  assert.equal(response.headers.get("content-type"), "application/problem+json");
+  assert.equal(response.headers.get("x-request-id"), requestId);
+  const body = await response.json();
+  assert.equal(body.type, `urn:gatehouse:problem:${slug}`);
+  assert.equal(body.status, status);
+  assert.ok(body.title && body.detail);
+  assert.equal(body.requestId, requestId);
+  return body;
+}
+
+test("the hub's API and the gateway write the same problem body, with the request id the client sent", async () => {
+  const requestId = `problem-${randomUUID()}`;
+  const hub = await fetch(`${app}/api/deployments/${randomUUID()}`, {
+    method: "PATCH",
+    headers: { cookie: owner.cookie, "content-type": "application/json", "x-request-id": requestId },
+    body: "{not json",
+  });
+  await assertProblem(hub, 400, "invalid-json", requestId);
+
+  const gateway = await fetch(`${app}/api/gateway/${owner.id}/${randomUUID()}/`, { headers: { cookie: owner.cookie, "x-request-id": requestId } });
+  await assertProblem(gateway, 404, "deployment-not-found", requestId);
+});
+
+test("a hub validation problem lists every field that is wrong", async () => {
+  const requestId = `problem-${randomUUID()}`;
+  const response = await fetch(`${app}/api/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-request-id": requestId },
+    body: JSON.stringify({ email: "not an email", password: "" }),
+  });
+  const body = await assertProblem(response, 400, "invalid-input", requestId);
+  assert.deepEqual(body.errors.map((error: { path: string }) => error.path).sort(), ["email", "password"]);
+});
+
+test("a malformed request id is replaced by one of the app's own", async () => {
+  const response = await fetch(`${app}/api/signup`, { method: "POST", headers: { "x-request-id": "bad id!" }, body: "{" });
+  assert.equal(response.status, 400);
+  const body = await response.json();
+  assert.match(body.requestId, /^[0-9a-f-]{36}$/);
+  assert.equal(response.headers.get("x-request-id"), body.requestId);
+});
