@@ -11,7 +11,6 @@ import { once } from "node:events";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createClient } from "redis";
 import { request } from "undici";
 import { cpuDuring } from "@/bench/cpu";
@@ -20,17 +19,17 @@ import { idleStreamsMemory, serverProcessId, transferMemory } from "@/bench/memo
 import { type MicroRow, microBenchmarks, requestLogBatches } from "@/bench/micro";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
-import { applyMigrations } from "@/lib/database/migrations";
 import { db } from "@/lib/db";
 import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { prepareEnvironment } from "@/lib/startup";
 import { createUser } from "@/lib/users/accounts";
-import { freePort, type RunningApp, startApp, testMetricsToken, testSecret } from "@/tests/support/app";
-import { DisposableRedis } from "@/tests/support/redis-server";
-import { signIn } from "@/tests/support/session";
+import { freePort, type RunningApp, startApp, testMetricsToken, testSecret } from "@/testkit/app";
+import { DisposableRedis } from "@/testkit/redis-server";
+import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
+import { signIn } from "@/testkit/session";
 
 const root = path.resolve(import.meta.dirname, "..");
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const adminUrl = process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl();
 const rounds = 3;
 const seconds = 5;
 const warmupSeconds = 3;
@@ -58,17 +57,9 @@ async function cleanUp(): Promise<void> {
 }
 
 async function freshDatabase(): Promise<string> {
-  const name = `gatehouse_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  cleanups.push(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
+  const database = await createScratchDatabase("gatehouse_bench", { adminUrl, migrate: true });
+  cleanups.push(() => database.drop());
+  return database.url;
 }
 
 /**
@@ -254,7 +245,7 @@ async function measureHttp(targets: Target[], servers: Map<Target, number>, shar
 async function profileGateway(label: string, env: Record<string, string>, gatewayPath: string, headers: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "gatehouse-bench-profile-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const app = await startApp(env, undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const app = await startApp(env, { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
   const target: Target = { name: `${label}, profiled`, url: `${app.url}${gatewayPath}/`, headers };
   await serveNextOnce(app);
   progress(`profile of ${label}: warm-up`);
@@ -293,7 +284,6 @@ async function main(): Promise<void> {
   await redis.start();
   const redisUrl = await redis.url();
   const databaseUrl = await freshDatabase();
-  await applyMigrations(databaseUrl);
   Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
   await prepareEnvironment();
   cleanups.push(() => db().$disconnect());

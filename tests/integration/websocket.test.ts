@@ -1,24 +1,20 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import WebSocket from "ws";
-import { appUrl, newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
-import { startWebSocketUpstream } from "@/tests/support/websocket-upstream";
+import { type Harness, harness } from "@/testkit/harness";
+import type { TestUser } from "@/testkit/users";
+import { WebSocketUpstream } from "@/testkit/websocket-upstream";
 
-let upstream: Awaited<ReturnType<typeof startWebSocketUpstream>>;
-let owner: TestUser;
+let h: Harness<WebSocketUpstream>;
 let other: TestUser;
-let wsBase: string;
-
-before(async () => {
-  wsBase = appUrl().replace(/^http/, "ws");
-  upstream = await startWebSocketUpstream();
-  [owner, other] = await Promise.all([newUser(), newUser()]);
+before(async (t) => {
+  h = await harness(t, { upstream: new WebSocketUpstream(), deployment: false });
+  other = await h.newUser();
 });
-after(() => upstream.stop());
 
 function connect(path: string, cookie?: string): WebSocket {
-  return new WebSocket(`${wsBase}${path}`, { headers: cookie ? { cookie } : {} });
+  return new WebSocket(`${h.app.replace(/^http/, "ws")}${path}`, { headers: cookie ? { cookie } : {} });
 }
 
 async function refusal(path: string, cookie?: string): Promise<number> {
@@ -31,8 +27,8 @@ async function refusal(path: string, cookie?: string): Promise<number> {
 }
 
 test("text and binary frames echo through the gateway, and close codes pass through", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
-  const socket = connect(`${deployment.path}/socket?room=1`, owner.cookie);
+  const deployment = await h.deploy();
+  const socket = connect(`${deployment.path}/socket?room=1`, h.owner.cookie);
   await once(socket, "open");
 
   socket.send("hello through the gateway");
@@ -51,24 +47,24 @@ test("text and binary frames echo through the gateway, and close codes pass thro
   assert.equal(code, 4001);
   assert.equal(reason.toString(), "bye");
 
-  const handshake = upstream.handshakes.at(-1)!;
-  assert.equal(handshake["x-gatehouse-user-id"], owner.id);
+  const handshake = h.upstream.handshakes.at(-1)!;
+  assert.equal(handshake["x-gatehouse-user-id"], h.owner.id);
   assert.equal(handshake["x-forwarded-prefix"], deployment.path);
   assert.doesNotMatch(String(handshake.cookie ?? ""), /next-auth/);
 });
 
 test("refused upgrades get their HTTP status before any switch", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
-  const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
-  const theirs = await newDeployment(other, upstream.url);
+  const deployment = await h.deploy();
+  const stopped = await h.deploy({ status: "stopped" });
+  const theirs = await h.deploy({ owner: other });
   assert.equal(await refusal(`${deployment.path}/socket`), 401);
   assert.equal(await refusal(`${deployment.path}/socket`, other.cookie), 403);
-  assert.equal(await refusal(`/api/gateway/${owner.id}/${theirs.id}/socket`, owner.cookie), 404);
-  assert.equal(await refusal(`${stopped.path}/socket`, owner.cookie), 503);
-  assert.equal(await refusal(`${deployment.path}/..%2fsocket`, owner.cookie), 400);
+  assert.equal(await refusal(`/api/gateway/${h.owner.id}/${theirs.id}/socket`, h.owner.cookie), 404);
+  assert.equal(await refusal(`${stopped.path}/socket`, h.owner.cookie), 503);
+  assert.equal(await refusal(`${deployment.path}/..%2fsocket`, h.owner.cookie), 400);
 });
 
 test("a deployment that is not a WebSocket server gives 502", async () => {
-  const deployment = await newDeployment(owner, "http://127.0.0.1:9");
-  assert.equal(await refusal(`${deployment.path}/socket`, owner.cookie), 502);
+  const deployment = await h.deploy({ target: "http://127.0.0.1:9" });
+  assert.equal(await refusal(`${deployment.path}/socket`, h.owner.cookie), 502);
 });
