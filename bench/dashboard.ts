@@ -13,12 +13,13 @@ import { deploymentSeries } from "@/lib/analytics/queries/deployment-series";
 import { deploymentsOverview } from "@/lib/analytics/queries/deployments-overview";
 import { recentRequests } from "@/lib/analytics/queries/recent-requests";
 import { type TimeRange, timeRanges } from "@/lib/analytics/time-ranges";
-import { applyMigrations } from "@/lib/database/migrations";
 import { closeDatabase } from "@/lib/db";
 import { type BreakdownDimension, breakdownDimensions } from "@/lib/request-log/dimensions";
 import { latencyBucketCount } from "@/lib/request-log/latency";
+import { testSecret } from "@/testkit/app";
+import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
 
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const adminUrl = process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl();
 const logRows = Number(process.env.BENCH_LOG_ROWS ?? 1_000_000);
 const runs = 7;
 const budgetMs = 1_000;
@@ -97,17 +98,12 @@ async function median(run: () => Promise<unknown>): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const name = `gatehouse_bench_dashboard_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
-  const client = new pg.Client({ connectionString: url.toString() });
+  progress("scratch database and migrations");
+  const database = await createScratchDatabase("gatehouse_bench_dashboard", { adminUrl, migrate: true });
+  // The queries run in this process, through the app's own database module, which reads the configuration.
+  Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret });
+  const client = new pg.Client({ connectionString: database.url });
   try {
-    progress("migrations");
-    await applyMigrations(url.toString());
     await client.connect();
     const now = new Date();
     const filled = performance.now();
@@ -171,8 +167,7 @@ async function main(): Promise<number> {
   } finally {
     await client.end().catch(() => undefined);
     await closeDatabase();
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

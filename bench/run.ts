@@ -11,26 +11,24 @@ import { once } from "node:events";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { createClient } from "redis";
 import { request } from "undici";
 import { cpuDuring } from "@/bench/cpu";
 import { type LoadSample, median, type PacedSample, paced, saturate, summarise, type Target } from "@/bench/load";
-import { idleStreamsMemory, serverProcessId, transferMemory } from "@/bench/memory";
-import { type MicroRow, microBenchmarks, requestLogBatches } from "@/bench/micro";
+import { idleStreamsMemory, type StreamsMemory, serverProcessId, type TransferMemory, transferMemory } from "@/bench/memory";
+import { type BatchFigures, type MicroRow, microBenchmarks, requestLogBatches } from "@/bench/micro";
 import { selfTimes } from "@/bench/profile";
 import { sseCrossing } from "@/bench/sse";
-import { applyMigrations } from "@/lib/database/migrations";
 import { db } from "@/lib/db";
-import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { prepareEnvironment } from "@/lib/startup";
-import { createUser } from "@/lib/users/accounts";
-import { freePort, type RunningApp, startApp, testMetricsToken, testSecret } from "@/tests/support/app";
-import { DisposableRedis } from "@/tests/support/redis-server";
-import { signIn } from "@/tests/support/session";
+import { type AppEnv, freePort, type RunningApp, testMetricsToken, testSecret } from "@/testkit/app";
+import { type Harness, harness, type Teardown } from "@/testkit/harness";
+import { DisposableRedis } from "@/testkit/redis-server";
+import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
+import { sleep } from "@/testkit/wait";
 
 const root = path.resolve(import.meta.dirname, "..");
-const adminUrl = process.env.BENCH_POSTGRES_URL ?? process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const adminUrl = process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl();
 const rounds = 3;
 const seconds = 5;
 const warmupSeconds = 3;
@@ -44,7 +42,6 @@ const transferBytes = 2 ** 30;
 const withProfile = process.argv.includes("--profile");
 
 const progress = (message: string) => console.error(`… ${message}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Undone last first, on success, failure or Ctrl-C alike. */
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -57,19 +54,8 @@ async function cleanUp(): Promise<void> {
   }
 }
 
-async function freshDatabase(): Promise<string> {
-  const name = `gatehouse_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  cleanups.push(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  });
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+/** The harness's teardown joins the bench's clean-ups. */
+const teardown: Teardown = { after: (fn) => void cleanups.push(async () => fn()) };
 
 /**
  * A helper process for the bench's whole run: stopped at clean-up, reported if it dies before, and
@@ -125,16 +111,17 @@ async function startNextFloor(upstream: string): Promise<{ url: string; pid: num
   return { url: `http://127.0.0.1:${port}`, pid: await serverProcessId(pid) };
 }
 
-async function launch(env: Record<string, string>): Promise<RunningApp> {
-  const app = await startApp(env);
-  // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
-  app.process.once(
-    "exit",
-    (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`),
-  );
-  cleanups.push(() => app.stop());
-  await serveNextOnce(app);
-  return app;
+/** Apps of the bench's own, once each has served a Next request; reported if one dies during the bench. */
+async function prepared(apps: RunningApp[]): Promise<RunningApp[]> {
+  for (const app of apps) {
+    // A target that dies mid-bench otherwise shows only as failures in its row, or as a refused connection later on.
+    app.process.once(
+      "exit",
+      (code, signal) => finishing || console.error(`The app at ${app.url} exited during the bench (${signal ?? code}):\n${app.output().slice(-2_000)}`),
+    );
+    await serveNextOnce(app);
+  }
+  return apps;
 }
 
 /**
@@ -208,7 +195,7 @@ function table(headings: string[], rows: string[][]): string {
 }
 
 interface HttpFigures {
-  target: Target;
+  target: BenchTarget;
   saturated: LoadSample;
   fixed: PacedSample;
   /** Median CPU µs per answered request in the saturated runs, by process. */
@@ -220,7 +207,7 @@ interface HttpFigures {
  * `processes` names each target's server process and the processes all of them may use (the upstream,
  * Redis), whose CPU time is read around every saturated run.
  */
-async function measureHttp(targets: Target[], servers: Map<Target, number>, shared: Record<string, number>): Promise<HttpFigures[]> {
+async function measureHttp(targets: BenchTarget[], servers: Map<Target, number>, shared: Record<string, number>): Promise<HttpFigures[]> {
   for (const target of targets) {
     progress(`warm-up: ${target.name}`);
     await saturate(target, warmupSeconds, connections);
@@ -251,10 +238,10 @@ async function measureHttp(targets: Target[], servers: Map<Target, number>, shar
   });
 }
 
-async function profileGateway(label: string, env: Record<string, string>, gatewayPath: string, headers: Record<string, string>): Promise<string> {
+async function profileGateway(h: Harness<unknown>, label: string, env: AppEnv, gatewayPath: string, headers: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "gatehouse-bench-profile-"));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const app = await startApp(env, undefined, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
+  const [app] = await h.startApps([env], { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${dir}`] });
   const target: Target = { name: `${label}, profiled`, url: `${app.url}${gatewayPath}/`, headers };
   await serveNextOnce(app);
   progress(`profile of ${label}: warm-up`);
@@ -270,133 +257,139 @@ async function profileGateway(label: string, env: Record<string, string>, gatewa
   if (!server) throw new Error("The profiled app wrote no .cpuprofile");
   const { functions, owners, windowMs } = await selfTimes(server.file, fromUs, toUs, 15);
   const rows = (entries: typeof functions) => entries.map((entry) => [`\`${entry.label}\``, entry.ms.toFixed(0), percent(entry.share)]);
-  return [
+  return paragraphs(
     `### CPU profile: ${label} under ${connections} connections (${perSecond(load.rps)} requests/s while profiled)`,
-    "",
     `Self time in the app's process over the ${(windowMs / 1000).toFixed(1)} s of load (node --cpu-prof, start-up and warm-up excluded).`,
-    "",
     table(["owner", "self ms", "share"], rows(owners)),
-    "",
     table(["function", "self ms", "share"], rows(functions)),
-  ].join("\n");
+  );
 }
 
-async function main(): Promise<void> {
-  const machine = `${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}`;
-  // Anything else running on the machine shows here, and in every figure.
-  const busyBefore = await busyShare();
-  const output: string[] = [`## Gatehouse bench, ${new Date().toISOString()}`, "", machine, ""];
+const paragraphs = (...parts: string[]) => parts.join("\n\n");
 
-  progress("starting Redis, PostgreSQL database, upstream and bare proxy");
-  const redis = new DisposableRedis();
-  cleanups.push(() => redis.stop());
-  await redis.start();
-  const redisUrl = await redis.url();
-  const databaseUrl = await freshDatabase();
-  await applyMigrations(databaseUrl);
-  Object.assign(process.env, { DATABASE_URL: databaseUrl, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
-  await prepareEnvironment();
-  cleanups.push(() => db().$disconnect());
-  const { url: upstream, pid: upstreamPid } = await startServer(["upstream"]);
-  const { url: proxy, pid: proxyPid } = await startServer(["proxy", upstream]);
-  progress("building and starting the Next floor app (bench/next-floor)");
-  const { url: floor, pid: floorPid } = await startNextFloor(upstream);
+// The highest limits the configuration accepts, per second: never reached, so every request runs the full check and passes.
+const lifted = { GATEWAY_RATE_LIMIT_USER: "1000000/1s" };
 
-  const email = "bench@example.test";
-  const password = "bench password 0123456789";
-  const user = await createUser({ email, password });
-  const deployment = await createDeployment({ owner: email, name: "bench", target: upstream });
-  await updateDeployment({ id: deployment.id, rateLimit: "1000000/1s" });
-  const gatewayPath = `/api/gateway/${user.id}/${deployment.id}`;
+/** The apps the bench starts and measures, by role: how each is configured, and its name in the request-log table. */
+const appRoles = {
+  fast: { name: "fast path (Redis)", env: (redisUrl: string): AppEnv => ({ ...lifted, REDIS_URL: redisUrl }) },
+  unleased: { name: "fast path (Redis, no leases)", env: (redisUrl: string): AppEnv => ({ ...lifted, REDIS_URL: redisUrl, GATEWAY_RATE_LIMIT_LEASE: "0" }) },
+  route: { name: "route handler (Redis)", env: (redisUrl: string): AppEnv => ({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" }) },
+  memory: { name: "fast path (in-memory limits)", env: (_redisUrl: string): AppEnv => ({ ...lifted, REDIS_URL: "" }) },
+};
+type AppRole = keyof typeof appRoles;
+const appRoleNames = Object.keys(appRoles) as AppRole[];
 
-  progress("starting the apps");
-  // The highest limits the configuration accepts, per second: never reached, so every request runs the full check and passes.
-  const lifted = { GATEWAY_RATE_LIMIT_USER: "1000000/1s" };
-  const fast = await launch({ ...lifted, REDIS_URL: redisUrl });
-  const unleased = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_RATE_LIMIT_LEASE: "0" });
-  const route = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" });
-  const memory = await launch({ ...lifted, REDIS_URL: "" });
-  const headers = { cookie: await signIn(fast.url, email, password) };
-  const targets = {
-    direct: { name: "direct upstream", url: `${upstream}/`, headers },
-    proxy: { name: "bare proxy (node:http + undici)", url: `${proxy}/`, headers },
-    floorTrivial: { name: "trivial route handler, bare Next app (next start)", url: `${floor}/trivial`, headers },
-    floorProxy: { name: "bare proxy route handler (undici only), bare Next app", url: `${floor}/proxy/`, headers },
-    trivialRoute: { name: "trivial Next route handler (/api/health/live)", url: `${route.url}/api/health/live`, headers },
-    gatewayRoute: { name: "gateway, Next route handler (Redis)", url: `${route.url}${gatewayPath}/`, headers },
-    gatewayFast: { name: "gateway, fast path (Redis)", url: `${fast.url}${gatewayPath}/`, headers },
-    gatewayUnleased: { name: "gateway, fast path (Redis, no leases: every request asks Redis)", url: `${unleased.url}${gatewayPath}/`, headers },
-    gatewayMemory: { name: "gateway, fast path (in-memory limits)", url: `${memory.url}${gatewayPath}/`, headers },
-  } satisfies Record<string, Target>;
-  for (const target of Object.values(targets)) await expectOk(target);
+/** A process that serves targets: the plain upstream, the bare proxy, the bare Next app, or one of the apps. */
+type ServerRole = "upstream" | "proxy" | "floor" | AppRole;
 
-  progress("limiter and breaker micro-benchmarks");
-  const micro: MicroRow[] = await microBenchmarks(redisUrl, testSecret, headers.cookie);
-  progress("request log batches");
-  const batches = await requestLogBatches(500, 10);
-  progress("Redis round trips per gateway request");
-  const roundTrips = [
-    { name: targets.gatewayFast.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayFast) },
-    { name: targets.gatewayUnleased.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayUnleased) },
-    { name: targets.gatewayRoute.name, perRequest: await redisCommandsPerRequest(redisUrl, targets.gatewayRoute) },
-  ];
+interface TargetDefinition {
+  name: string;
+  server: ServerRole;
+  /** The path on that server; `gateway` is the bench deployment's gateway prefix. */
+  path: string;
+}
 
-  const fastPid = await serverProcessId(fast.process.pid!);
-  const routePid = await serverProcessId(route.process.pid!);
-  const servers = new Map<Target, number>([
-    [targets.direct, upstreamPid],
-    [targets.proxy, proxyPid],
-    [targets.floorTrivial, floorPid],
-    [targets.floorProxy, floorPid],
-    [targets.trivialRoute, routePid],
-    [targets.gatewayRoute, routePid],
-    [targets.gatewayFast, fastPid],
-    [targets.gatewayUnleased, await serverProcessId(unleased.process.pid!)],
-    [targets.gatewayMemory, await serverProcessId(memory.process.pid!)],
-  ]);
-  const http = await measureHttp(Object.values(targets), servers, { upstream: upstreamPid, "redis-server": redis.pid! });
-  const figures = (target: Target) => http.find((row) => row.target === target)!;
-  const direct = figures(targets.direct).fixed.p50;
-  const backlogs = await Promise.all(
-    [
-      { name: "fast path (Redis)", app: fast },
-      { name: "fast path (Redis, no leases)", app: unleased },
-      { name: "route handler (Redis)", app: route },
-      { name: "fast path (in-memory limits)", app: memory },
-    ].map(async ({ name, app }) => ({ name, ...(await requestLogBacklog(app)) })),
-  );
+/** Every HTTP target, in the order of the tables' rows. */
+const targetDefinitions = {
+  direct: { name: "direct upstream", server: "upstream", path: "/" },
+  proxy: { name: "bare proxy (node:http + undici)", server: "proxy", path: "/" },
+  floorTrivial: { name: "trivial route handler, bare Next app (next start)", server: "floor", path: "/trivial" },
+  floorProxy: { name: "bare proxy route handler (undici only), bare Next app", server: "floor", path: "/proxy/" },
+  trivialRoute: { name: "trivial Next route handler (/api/health/live)", server: "route", path: "/api/health/live" },
+  gatewayRoute: { name: "gateway, Next route handler (Redis)", server: "route", path: "gateway" },
+  gatewayFast: { name: "gateway, fast path (Redis)", server: "fast", path: "gateway" },
+  gatewayUnleased: { name: "gateway, fast path (Redis, no leases: every request asks Redis)", server: "unleased", path: "gateway" },
+  gatewayMemory: { name: "gateway, fast path (in-memory limits)", server: "memory", path: "gateway" },
+} satisfies Record<string, TargetDefinition>;
+type TargetKey = keyof typeof targetDefinitions;
 
-  progress("SSE");
-  const sse: { name: string; latencies: number[] }[] = [];
-  for (const target of [targets.direct, targets.proxy, targets.gatewayFast, targets.gatewayRoute]) {
-    const url = new URL("sse", target.url).toString();
-    await sseCrossing(url, headers, 20, sseIntervalMs);
-    sse.push({ name: target.name, latencies: await sseCrossing(url, headers, sseEvents, sseIntervalMs) });
-  }
+interface BenchTarget extends Target {
+  key: TargetKey;
+}
 
-  progress(`memory: ${idleStreams} idle event streams, then ${transferBytes / 2 ** 30} GiB down and up through each gateway path`);
-  // Fresh apps, warmed up a little: the ones just measured still carry the garbage of the HTTP runs,
-  // which a collection may free in the middle of a memory figure.
-  const freshFast = await launch({ ...lifted, REDIS_URL: "" });
-  const freshRoute = await launch({ ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" });
-  const freshFastUrl = `${freshFast.url}${gatewayPath}/`;
-  const freshRouteUrl = `${freshRoute.url}${gatewayPath}/`;
-  for (const url of [freshFastUrl, freshRouteUrl]) await saturate({ name: "memory warm-up", url, headers }, 2, 8);
-  const memoryPid = await serverProcessId(freshFast.process.pid!);
-  const streamsMemory = await idleStreamsMemory(memoryPid, `${freshFastUrl}sse?count=1000000&interval=600000`, headers, idleStreams);
-  const transfers = [
-    { name: targets.gatewayMemory.name, results: await transferMemory(memoryPid, freshFastUrl, headers, transferBytes) },
-    { name: targets.gatewayRoute.name, results: await transferMemory(await serverProcessId(freshRoute.process.pid!), freshRouteUrl, headers, transferBytes) },
-  ];
-  const largestTransfer = Math.max(...transfers.flatMap(({ results }) => results.map((result) => result.addedMB)));
+/** The targets whose Redis round trips per request are counted, and those an SSE stream crosses. */
+const roundTripTargets: TargetKey[] = ["gatewayFast", "gatewayUnleased", "gatewayRoute"];
+const sseTargets: TargetKey[] = ["direct", "proxy", "gatewayFast", "gatewayRoute"];
 
-  output.push(
+/** Everything the bench measured, from which the report is written. */
+interface Measurements {
+  http: HttpFigures[];
+  backlogs: { name: string; waiting: number; dropped: number }[];
+  sse: { name: string; latencies: number[] }[];
+  streamsMemory: StreamsMemory;
+  transfers: { name: string; results: TransferMemory[] }[];
+  micro: MicroRow[];
+  batches: BatchFigures;
+  roundTrips: { name: string; perRequest: Map<string, number> }[];
+  profiles: string[];
+}
+
+/** A row of the targets table: the figure, computed from the measurements, and the goal it must meet (none for a reference). */
+interface Goal {
+  label: string;
+  unit: "%" | "ms" | "MB";
+  figure: (m: Measurements) => number;
+  goal?: { compare: "<" | "≥"; threshold: number };
+}
+
+const figuresOf = (m: Measurements, key: TargetKey) => m.http.find((row) => row.target.key === key)!;
+const throughputRatio = (key: TargetKey, over: TargetKey) => (m: Measurements) => figuresOf(m, key).saturated.rps / figuresOf(m, over).saturated.rps;
+const addedP50 = (key: TargetKey, over: TargetKey) => (m: Measurements) => figuresOf(m, key).fixed.p50 - figuresOf(m, over).fixed.p50;
+const sseP50 = (key: TargetKey) => (m: Measurements) => summarise([...m.sse.find((row) => row.name === targetDefinitions[key].name)!.latencies]).p50;
+const routeRatio = throughputRatio("gatewayRoute", "trivialRoute");
+const floorRatio = throughputRatio("floorProxy", "floorTrivial");
+const atLeast = (threshold: number) => ({ compare: "≥" as const, threshold });
+const below = (threshold: number) => ({ compare: "<" as const, threshold });
+
+const goals: Goal[] = [
+  { label: "gateway fast path (Redis) ÷ bare proxy, requests/s", unit: "%", figure: throughputRatio("gatewayFast", "proxy"), goal: atLeast(0.6) },
+  { label: "gateway fast path (in-memory limits) ÷ bare proxy, requests/s", unit: "%", figure: throughputRatio("gatewayMemory", "proxy"), goal: atLeast(0.6) },
+  { label: "gateway fast path (Redis, no leases) ÷ bare proxy, requests/s", unit: "%", figure: throughputRatio("gatewayUnleased", "proxy") },
+  { label: `gateway fast path (Redis), added p50 over direct @ ${rate}/s`, unit: "ms", figure: addedP50("gatewayFast", "direct"), goal: below(1) },
+  { label: `gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`, unit: "ms", figure: addedP50("gatewayFast", "proxy"), goal: below(1) },
+  {
+    label: `gateway fast path (Redis, no leases), added p50 over direct @ ${rate}/s`,
+    unit: "ms",
+    figure: addedP50("gatewayUnleased", "direct"),
+    goal: below(1),
+  },
+  { label: `gateway fast path (in-memory), added p50 over direct @ ${rate}/s`, unit: "ms", figure: addedP50("gatewayMemory", "direct"), goal: below(1) },
+  { label: "gateway route handler ÷ trivial route handler, requests/s", unit: "%", figure: routeRatio, goal: atLeast(0.85) },
+  { label: "ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app", unit: "%", figure: floorRatio },
+  { label: "gateway route handler ÷ trivial route handler, as a share of that ceiling", unit: "%", figure: (m) => routeRatio(m) / floorRatio(m) },
+  { label: "SSE event through the fast path, p50", unit: "ms", figure: sseP50("gatewayFast"), goal: below(5) },
+  { label: "SSE event through the route handler, p50", unit: "ms", figure: sseP50("gatewayRoute"), goal: below(5) },
+  {
+    label: `${idleStreams} idle event streams through the fast path, added resident memory`,
+    unit: "MB",
+    figure: (m) => m.streamsMemory.addedMB,
+    goal: below(150),
+  },
+  {
+    label: "1 GiB download or upload through either path, largest rise in resident memory",
+    unit: "MB",
+    figure: (m) => Math.max(...m.transfers.flatMap(({ results }) => results.map((result) => result.addedMB))),
+    goal: below(64),
+  },
+];
+
+const inUnit = (value: number, unit: Goal["unit"]) => (unit === "%" ? percent(value) : unit === "ms" ? `${ms(value)} ms` : `${value.toFixed(0)} MB`);
+
+function goalRow({ label, unit, figure, goal }: Goal, m: Measurements): string[] {
+  const value = figure(m);
+  if (!goal) return [label, inUnit(value, unit), "reference", "–"];
+  const met = goal.compare === "<" ? value < goal.threshold : value >= goal.threshold;
+  return [label, inUnit(value, unit), `${goal.compare} ${unit === "%" ? Math.round(goal.threshold * 100) : goal.threshold} ${unit}`, met ? "yes" : "no"];
+}
+
+function httpSection(m: Measurements): string[] {
+  const direct = figuresOf(m, "direct").fixed.p50;
+  return [
     `### HTTP: medians of ${rounds} runs of ${seconds} s after a ${warmupSeconds} s warm-up, GET answered with a 53-byte JSON body`,
-    "",
     `Saturated: autocannon, ${connections} connections, closed loop (requests/s and queueing latency). ` +
       `Fixed rate: ${rate} requests/s open loop (bench/load.ts \`paced\`, undici pool of ${connections}), the latency a request sees when the target is not saturated. ` +
       "Latencies in ms from each response's own sub-ms timing.",
-    "",
     table(
       [
         "target",
@@ -409,34 +402,34 @@ async function main(): Promise<void> {
         "non-2xx/errors",
         "max send lag ms",
       ],
-      http.map(({ target, saturated, fixed }) => [
+      m.http.map(({ target, saturated, fixed }) => [
         target.name,
         perSecond(saturated.rps),
         ms(saturated.p50),
         ms(saturated.p99),
         ms(fixed.p50),
         ms(fixed.p99),
-        target === targets.direct ? "–" : ms(fixed.p50 - direct),
+        target.key === "direct" ? "–" : ms(fixed.p50 - direct),
         String(saturated.failures + fixed.failures),
         ms(fixed.maxLagMs),
       ]),
     ),
-    "",
-  );
+  ];
+}
 
-  output.push(
+function cpuSection(m: Measurements): string[] {
+  return [
     "CPU time per answered request in the saturated runs (µs; medians over the rounds; /proc utime + stime, in 10 ms ticks). " +
       "The machine's two cores are shared by all of these: what one process uses, the others cannot. " +
       "The direct row's server is the upstream itself. PostgreSQL (the request log) is not counted.",
-    "",
     table(
       ["target", "server process", "upstream", "redis-server", "load generator", "sum"],
-      http.map(({ target, cpuPerRequest: cpu }) => {
-        const server = target === targets.direct ? 0 : cpu.server;
-        const sum = server + cpu.upstream + cpu["redis-server"] + cpu["load generator"];
+      m.http.map(({ target, cpuPerRequest: cpu }) => {
+        const direct = target.key === "direct";
+        const sum = (direct ? 0 : cpu.server) + cpu.upstream + cpu["redis-server"] + cpu["load generator"];
         return [
           target.name,
-          target === targets.direct ? "–" : cpu.server.toFixed(0),
+          direct ? "–" : cpu.server.toFixed(0),
           cpu.upstream.toFixed(0),
           cpu["redis-server"].toFixed(0),
           cpu["load generator"].toFixed(0),
@@ -444,146 +437,184 @@ async function main(): Promise<void> {
         ];
       }),
     ),
-    "",
     "Request log right after the HTTP runs (each app's own metrics): rows still waiting to be written, and rows dropped.",
-    "",
     table(
       ["app", "rows waiting", "rows dropped"],
-      backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)]),
+      m.backlogs.map(({ name, waiting, dropped }) => [name, String(waiting), String(dropped)]),
     ),
-    "",
-  );
+  ];
+}
 
-  const fastRatio = figures(targets.gatewayFast).saturated.rps / figures(targets.proxy).saturated.rps;
-  const unleasedRatio = figures(targets.gatewayUnleased).saturated.rps / figures(targets.proxy).saturated.rps;
-  const memoryRatio = figures(targets.gatewayMemory).saturated.rps / figures(targets.proxy).saturated.rps;
-  const routeRatio = figures(targets.gatewayRoute).saturated.rps / figures(targets.trivialRoute).saturated.rps;
-  const floorRatio = figures(targets.floorProxy).saturated.rps / figures(targets.floorTrivial).saturated.rps;
-  const added = (target: Target, over: Target) => figures(target).fixed.p50 - figures(over).fixed.p50;
-  const ssePath = (name: string) => summarise([...sse.find((row) => row.name === name)!.latencies]).p50;
-  const check = (label: string, figure: string, goal: string, met?: boolean) => [label, figure, goal, met === undefined ? "–" : met ? "yes" : "no"];
-  output.push(
-    "### Targets",
-    "",
-    table(
-      ["check", "figure", "target", "met"],
-      [
-        check("gateway fast path (Redis) ÷ bare proxy, requests/s", percent(fastRatio), "≥ 60 %", fastRatio >= 0.6),
-        check("gateway fast path (in-memory limits) ÷ bare proxy, requests/s", percent(memoryRatio), "≥ 60 %", memoryRatio >= 0.6),
-        check("gateway fast path (Redis, no leases) ÷ bare proxy, requests/s", percent(unleasedRatio), "reference", undefined),
-        check(
-          `gateway fast path (Redis), added p50 over direct @ ${rate}/s`,
-          `${ms(added(targets.gatewayFast, targets.direct))} ms`,
-          "< 1 ms",
-          added(targets.gatewayFast, targets.direct) < 1,
-        ),
-        check(
-          `gateway fast path (Redis), added p50 over bare proxy @ ${rate}/s`,
-          `${ms(added(targets.gatewayFast, targets.proxy))} ms`,
-          "< 1 ms",
-          added(targets.gatewayFast, targets.proxy) < 1,
-        ),
-        check(
-          `gateway fast path (Redis, no leases), added p50 over direct @ ${rate}/s`,
-          `${ms(added(targets.gatewayUnleased, targets.direct))} ms`,
-          "< 1 ms",
-          added(targets.gatewayUnleased, targets.direct) < 1,
-        ),
-        check(
-          `gateway fast path (in-memory), added p50 over direct @ ${rate}/s`,
-          `${ms(added(targets.gatewayMemory, targets.direct))} ms`,
-          "< 1 ms",
-          added(targets.gatewayMemory, targets.direct) < 1,
-        ),
-        check("gateway route handler ÷ trivial route handler, requests/s", percent(routeRatio), "≥ 85 %", routeRatio >= 0.85),
-        check(
-          "ceiling for any route-handler gateway: bare proxy route ÷ trivial route, both in the bare Next app",
-          percent(floorRatio),
-          "reference",
-          undefined,
-        ),
-        check("gateway route handler ÷ trivial route handler, as a share of that ceiling", percent(routeRatio / floorRatio), "reference", undefined),
-        check("SSE event through the fast path, p50", `${ms(ssePath(targets.gatewayFast.name))} ms`, "< 5 ms", ssePath(targets.gatewayFast.name) < 5),
-        check("SSE event through the route handler, p50", `${ms(ssePath(targets.gatewayRoute.name))} ms`, "< 5 ms", ssePath(targets.gatewayRoute.name) < 5),
-        check(
-          `${idleStreams} idle event streams through the fast path, added resident memory`,
-          `${streamsMemory.addedMB.toFixed(0)} MB`,
-          "< 150 MB",
-          streamsMemory.addedMB < 150,
-        ),
-        check(
-          "1 GiB download or upload through either path, largest rise in resident memory",
-          `${largestTransfer.toFixed(0)} MB`,
-          "< 64 MB",
-          largestTransfer < 64,
-        ),
-      ],
-    ),
-    "",
-    `### Resident memory (the app's server process, /proc VmRSS; MB = 10^6 bytes)`,
-    "",
-    `${idleStreams} event streams held open through ${targets.gatewayMemory.name} with no events flowing: ` +
-      `${streamsMemory.idleMB.toFixed(0)} MB before, ${streamsMemory.withStreamsMB.toFixed(0)} MB with them open, ` +
-      `${((streamsMemory.addedMB * 1e6) / idleStreams / 1024).toFixed(1)} KiB per stream.`,
-    "",
-    table(
-      ["path", "transfer", "seconds", "MB/s", "resident before MB", "peak MB", "rise MB"],
-      transfers.flatMap(({ name, results }) =>
-        results.map((result) => [
-          name,
-          `${result.direction} ${result.bytes / 2 ** 30} GiB`,
-          result.seconds.toFixed(1),
-          (result.bytes / 1e6 / result.seconds).toFixed(0),
-          result.idleMB.toFixed(0),
-          result.peakMB.toFixed(0),
-          result.addedMB.toFixed(0),
-        ]),
-      ),
-    ),
-    "",
-    `### SSE: upstream write to client read, ${sseEvents} events ${sseIntervalMs} ms apart, no other load`,
-    "",
-    table(
-      ["path", "p50 ms", "p99 ms", "max ms"],
-      sse.map(({ name, latencies }) => {
-        const { p50, p99 } = summarise(latencies);
-        return [name, ms(p50), ms(p99), ms(Math.max(...latencies))];
-      }),
-    ),
-    "",
-    "### Limiter, breaker and session check alone (in process, sequential calls, limits lifted)",
-    "",
-    table(
-      ["call", "calls", "p50 ms", "p99 ms", "Redis round trips per call (by command)"],
-      micro.map((row) => [row.name, perSecond(row.calls), row.p50.toFixed(4), row.p99.toFixed(4), row.perCall ? commands(row.perCall) : "–"]),
-    ),
-    "",
-    `### Request log: ${batches.batches} batches of ${batches.rows} rows through the recorder (in process, the apps' batch size)`,
-    "",
-    table(
-      ["wall p50 ms", "wall p99 ms", "longest event-loop stall per batch, p50 ms", "longest event-loop stall, max ms"],
-      [[ms(batches.wall.p50), ms(batches.wall.p99), ms(batches.blocked.p50), ms(batches.blocked.max)]],
-    ),
-    "",
-    `### Redis round trips per gateway request (MONITOR over ${roundTripRequests} sequential requests; commands run inside Lua scripts excluded)`,
-    "",
-    table(
-      ["path", "round trips per request (by command)"],
-      roundTrips.map((row) => [row.name, commands(row.perRequest)]),
-    ),
-    "",
-  );
+const goalsSection = (m: Measurements): string[] => [
+  "### Targets",
+  table(
+    ["check", "figure", "target", "met"],
+    goals.map((goal) => goalRow(goal, m)),
+  ),
+];
 
+const memorySection = ({ streamsMemory, transfers }: Measurements): string[] => [
+  "### Resident memory (the app's server process, /proc VmRSS; MB = 10^6 bytes)",
+  `${idleStreams} event streams held open through ${targetDefinitions.gatewayMemory.name} with no events flowing: ` +
+    `${streamsMemory.idleMB.toFixed(0)} MB before, ${streamsMemory.withStreamsMB.toFixed(0)} MB with them open, ` +
+    `${((streamsMemory.addedMB * 1e6) / idleStreams / 1024).toFixed(1)} KiB per stream.`,
+  table(
+    ["path", "transfer", "seconds", "MB/s", "resident before MB", "peak MB", "rise MB"],
+    transfers.flatMap(({ name, results }) =>
+      results.map((result) => [
+        name,
+        `${result.direction} ${result.bytes / 2 ** 30} GiB`,
+        result.seconds.toFixed(1),
+        (result.bytes / 1e6 / result.seconds).toFixed(0),
+        result.idleMB.toFixed(0),
+        result.peakMB.toFixed(0),
+        result.addedMB.toFixed(0),
+      ]),
+    ),
+  ),
+];
+
+const sseSection = ({ sse }: Measurements): string[] => [
+  `### SSE: upstream write to client read, ${sseEvents} events ${sseIntervalMs} ms apart, no other load`,
+  table(
+    ["path", "p50 ms", "p99 ms", "max ms"],
+    sse.map(({ name, latencies }) => {
+      const { p50, p99 } = summarise(latencies);
+      return [name, ms(p50), ms(p99), ms(Math.max(...latencies))];
+    }),
+  ),
+];
+
+const microSection = ({ micro }: Measurements): string[] => [
+  "### Limiter, breaker and session check alone (in process, sequential calls, limits lifted)",
+  table(
+    ["call", "calls", "p50 ms", "p99 ms", "Redis round trips per call (by command)"],
+    micro.map((row) => [row.name, perSecond(row.calls), row.p50.toFixed(4), row.p99.toFixed(4), row.perCall ? commands(row.perCall) : "–"]),
+  ),
+];
+
+const batchesSection = ({ batches }: Measurements): string[] => [
+  `### Request log: ${batches.batches} batches of ${batches.rows} rows through the recorder (in process, the apps' batch size)`,
+  table(
+    ["wall p50 ms", "wall p99 ms", "longest event-loop stall per batch, p50 ms", "longest event-loop stall, max ms"],
+    [[ms(batches.wall.p50), ms(batches.wall.p99), ms(batches.blocked.p50), ms(batches.blocked.max)]],
+  ),
+];
+
+const roundTripsSection = ({ roundTrips }: Measurements): string[] => [
+  `### Redis round trips per gateway request (MONITOR over ${roundTripRequests} sequential requests; commands run inside Lua scripts excluded)`,
+  table(
+    ["path", "round trips per request (by command)"],
+    roundTrips.map((row) => [row.name, commands(row.perRequest)]),
+  ),
+];
+
+const sections = [httpSection, cpuSection, goalsSection, memorySection, sseSection, microSection, batchesSection, roundTripsSection];
+
+/** What the measurements run against: the processes, the signed-in owner's deployment, and every target. */
+interface Bench {
+  h: Harness<unknown>;
+  redis: DisposableRedis;
+  redisUrl: string;
+  apps: Record<AppRole, RunningApp>;
+  servers: Record<ServerRole, { url: string; pid: number }>;
+  headers: Record<string, string>;
+  targets: BenchTarget[];
+}
+
+async function setUp(): Promise<Bench> {
+  progress("starting Redis, PostgreSQL database, upstream and bare proxy");
+  const redis = new DisposableRedis();
+  cleanups.push(() => redis.stop());
+  await redis.start();
+  const redisUrl = await redis.url();
+  const database = await createScratchDatabase("gatehouse_bench", { adminUrl, migrate: true });
+  cleanups.push(() => database.drop());
+  Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
+  await prepareEnvironment();
+  cleanups.push(() => db().$disconnect());
+  const upstream = await startServer(["upstream"]);
+  const proxy = await startServer(["proxy", upstream.url]);
+  progress("building and starting the Next floor app (bench/next-floor)");
+  const floor = await startNextFloor(upstream.url);
+
+  progress("starting the apps");
+  // The owner signs in through the first app; the deployment's own limit is lifted like the user's.
+  const h = await harness(teardown, {
+    upstream: { url: upstream.url },
+    deployment: { rateLimit: "1000000/1s" },
+    apps: appRoleNames.map((role) => appRoles[role].env(redisUrl)),
+  });
+  await prepared(h.apps);
+  const apps = Object.fromEntries(appRoleNames.map((role, i) => [role, h.apps[i]])) as Record<AppRole, RunningApp>;
+  const appServers = await Promise.all(appRoleNames.map(async (role) => [role, { url: apps[role].url, pid: await serverProcessId(apps[role].process.pid!) }]));
+  const servers = { upstream, proxy, floor, ...Object.fromEntries(appServers) } as Bench["servers"];
+  const headers = { cookie: h.owner.cookie };
+  const targets = (Object.entries(targetDefinitions) as [TargetKey, TargetDefinition][]).map(([key, { name, server, path: at }]) => ({
+    key,
+    name,
+    url: `${servers[server].url}${at === "gateway" ? `${h.deployment.path}/` : at}`,
+    headers,
+  }));
+  for (const target of targets) await expectOk(target);
+  return { h, redis, redisUrl, apps, servers, headers, targets };
+}
+
+async function measure({ h, redis, redisUrl, apps, servers, headers, targets }: Bench): Promise<Measurements> {
+  const target = (key: TargetKey) => targets.find((candidate) => candidate.key === key)!;
+  progress("limiter and breaker micro-benchmarks");
+  const micro = await microBenchmarks(redisUrl, testSecret, headers.cookie);
+  progress("request log batches");
+  const batches = await requestLogBatches(500, 10);
+  progress("Redis round trips per gateway request");
+  const roundTrips = [];
+  for (const key of roundTripTargets) roundTrips.push({ name: target(key).name, perRequest: await redisCommandsPerRequest(redisUrl, target(key)) });
+
+  const serverOf = new Map<Target, number>(targets.map((candidate) => [candidate, servers[targetDefinitions[candidate.key].server].pid]));
+  const http = await measureHttp(targets, serverOf, { upstream: servers.upstream.pid, "redis-server": redis.pid! });
+  const backlogs = await Promise.all(appRoleNames.map(async (role) => ({ name: appRoles[role].name, ...(await requestLogBacklog(apps[role])) })));
+
+  progress("SSE");
+  const sse: Measurements["sse"] = [];
+  for (const key of sseTargets) {
+    const url = new URL("sse", target(key).url).toString();
+    await sseCrossing(url, headers, 20, sseIntervalMs);
+    sse.push({ name: target(key).name, latencies: await sseCrossing(url, headers, sseEvents, sseIntervalMs) });
+  }
+
+  progress(`memory: ${idleStreams} idle event streams, then ${transferBytes / 2 ** 30} GiB down and up through each gateway path`);
+  // Fresh apps, warmed up a little: the ones just measured still carry the garbage of the HTTP runs,
+  // which a collection may free in the middle of a memory figure.
+  const [freshFast, freshRoute] = await prepared(await h.startApps([appRoles.memory.env(redisUrl), appRoles.route.env(redisUrl)]));
+  const gatewayPath = `${h.deployment.path}/`;
+  const freshFastUrl = `${freshFast.url}${gatewayPath}`;
+  const freshRouteUrl = `${freshRoute.url}${gatewayPath}`;
+  for (const url of [freshFastUrl, freshRouteUrl]) await saturate({ name: "memory warm-up", url, headers }, 2, 8);
+  const memoryPid = await serverProcessId(freshFast.process.pid!);
+  const streamsMemory = await idleStreamsMemory(memoryPid, `${freshFastUrl}sse?count=1000000&interval=600000`, headers, idleStreams);
+  const transfers = [
+    { name: target("gatewayMemory").name, results: await transferMemory(memoryPid, freshFastUrl, headers, transferBytes) },
+    { name: target("gatewayRoute").name, results: await transferMemory(await serverProcessId(freshRoute.process.pid!), freshRouteUrl, headers, transferBytes) },
+  ];
+
+  const profiles: string[] = [];
   if (withProfile) {
     finishing = true;
-    for (const app of [fast, route, memory]) await app.stop();
-    output.push(await profileGateway(targets.gatewayFast.name, { ...lifted, REDIS_URL: redisUrl }, gatewayPath, headers), "");
-    output.push(await profileGateway(targets.gatewayRoute.name, { ...lifted, REDIS_URL: redisUrl, GATEWAY_FAST_PATH: "false" }, gatewayPath, headers), "");
+    for (const app of [apps.fast, apps.route, apps.memory]) await app.stop();
+    profiles.push(await profileGateway(h, target("gatewayFast").name, appRoles.fast.env(redisUrl), h.deployment.path, headers));
+    profiles.push(await profileGateway(h, target("gatewayRoute").name, appRoles.route.env(redisUrl), h.deployment.path, headers));
   }
-  output.push(
-    `CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`,
-  );
-  console.log(output.join("\n"));
+  return { http, backlogs, sse, streamsMemory, transfers, micro, batches, roundTrips, profiles };
+}
+
+async function main(): Promise<void> {
+  const machine = `${cpus().length} cores (${cpus()[0].model}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB memory, Node ${process.version}`;
+  // Anything else running on the machine shows here, and in every figure.
+  const busyBefore = await busyShare();
+  const heading = `## Gatehouse bench, ${new Date().toISOString()}`;
+  const measurements = await measure(await setUp());
+  const busy = `CPU busy with work other than the bench: ${percent(busyBefore)} before it, ${percent(await busyShare())} after its measurements (the apps idle).`;
+  console.log(paragraphs(heading, machine, ...sections.flatMap((section) => section(measurements)), ...measurements.profiles, busy));
 }
 
 process.once("SIGINT", () => void cleanUp().finally(() => process.exit(130)));

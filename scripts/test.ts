@@ -1,18 +1,19 @@
 /**
  * The whole suite, as CI runs it: unit tests, then the integration tests against a production build
- * twice (PostgreSQL server, then the embedded PGlite database), then the Playwright tests.
- * Expects `npm run build` to have run (`npm test` does both).
+ * in three passes (PostgreSQL server with Redis through the fast path, the same database through Next's
+ * route handler, then the embedded PGlite database), then the Playwright tests.
+ * Expects `npm run build` to have run (`npm test` does both). `npx tsx scripts/test.ts unit|postgres|embedded|e2e`
+ * runs one part; TEST_FILTER (a substring of the file name) narrows the unit and integration files.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import pg from "pg";
-import { applyMigrations } from "@/lib/database/migrations";
-import { appEnvironment, startApp } from "@/tests/support/app";
+import { type AppEnv, appEnvironment, startApp } from "@/testkit/app";
+import { withScratchDatabase } from "@/testkit/scratch-database";
+import { type Pass, passEnvironment } from "@/testkit/suite";
 
-const adminUrl = process.env.TEST_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const only = process.argv[2];
 
@@ -35,42 +36,18 @@ async function testFiles(folder: string): Promise<string[]> {
 const nodeTest = (files: string[], env?: NodeJS.ProcessEnv) =>
   run(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=300000", ...files], env);
 
-async function withPostgresDatabase<T>(use: (url: string) => Promise<T>): Promise<T> {
-  const name = `gatehouse_test_${process.pid}_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  try {
-    return await use(url.toString());
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
+/** One integration pass: what it is called, how its app is configured, and where the tests find its database. */
+interface IntegrationPass extends Pass {
+  name: string;
+  app: AppEnv;
+  databaseUrl(): Promise<string>;
 }
 
-async function integration(
-  label: string,
-  database: "postgres" | "embedded",
-  env: Record<string, string>,
-  databaseUrl: () => Promise<string>,
-): Promise<boolean> {
-  console.log(`\n=== integration tests on ${label} ===`);
-  const app = await startApp(env);
+async function integration(pass: IntegrationPass): Promise<boolean> {
+  console.log(`\n=== integration tests on ${pass.name} ===`);
+  const app = await startApp(pass.app);
   try {
-    const passed = await nodeTest(
-      await testFiles("integration"),
-      appEnvironment({
-        ...env,
-        DATABASE_URL: await databaseUrl(),
-        GATEHOUSE_TEST_APP_URL: app.url,
-        GATEHOUSE_TEST_GATEWAY_MODE: env.GATEWAY_FAST_PATH === "false" ? "route" : "fast",
-        GATEHOUSE_TEST_DATABASE: database,
-        GATEHOUSE_TEST_ADMIN_URL: adminUrl,
-        GATEHOUSE_TEST_REDIS_URL: redisUrl,
-      }),
-    );
+    const passed = await nodeTest(await testFiles("integration"), appEnvironment({ ...pass.app, ...passEnvironment(pass, app.url, await pass.databaseUrl()) }));
     if (!passed) console.log(`\n--- the app's output (last 60 lines) ---\n${app.output().split("\n").slice(-60).join("\n")}`);
     return passed;
   } finally {
@@ -78,40 +55,58 @@ async function integration(
   }
 }
 
+/** The passes on the PostgreSQL server, sharing one scratch database. */
+const postgresPasses = (url: string): IntegrationPass[] => [
+  {
+    name: "PostgreSQL + Redis, fast path",
+    database: "postgres",
+    gateway: "fast",
+    redis: true,
+    app: { DATABASE_URL: url, REDIS_URL: redisUrl },
+    databaseUrl: async () => url,
+  },
+  {
+    name: "PostgreSQL, Next route handler",
+    database: "postgres",
+    gateway: "route",
+    redis: false,
+    app: { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" },
+    databaseUrl: async () => url,
+  },
+];
+
+/** The pass on the embedded database, which the app opens in `dataDir` and serves on a port of its choosing. */
+const embeddedPass = (dataDir: string): IntegrationPass => ({
+  name: "embedded PGlite, fast path",
+  database: "embedded",
+  gateway: "fast",
+  redis: false,
+  app: { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" },
+  databaseUrl: async () => {
+    const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
+    return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
+  },
+});
+
 async function main(): Promise<number> {
   const results: Record<string, boolean> = {};
   if (!only || only === "unit") results.unit = await nodeTest(await testFiles("unit"), appEnvironment({}));
 
   if (!only || only === "postgres") {
-    await withPostgresDatabase(async (url) => {
-      await applyMigrations(url);
-      results["integration (PostgreSQL + Redis, fast path)"] = await integration(
-        "PostgreSQL + Redis, fast path",
-        "postgres",
-        { DATABASE_URL: url, REDIS_URL: redisUrl },
-        async () => url,
-      );
-      results["integration (PostgreSQL, route handler)"] = await integration(
-        "PostgreSQL, Next route handler",
-        "postgres",
-        { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" },
-        async () => url,
-      );
-    });
+    await withScratchDatabase(
+      "gatehouse_test",
+      async (url) => {
+        for (const pass of postgresPasses(url)) results[`integration (${pass.name})`] = await integration(pass);
+      },
+      { migrate: true },
+    );
   }
 
   if (!only || only === "embedded") {
     const dataDir = await mkdtemp(path.join(tmpdir(), "gatehouse-embedded-"));
     try {
-      results["integration (embedded PGlite, fast path)"] = await integration(
-        "embedded PGlite, fast path",
-        "embedded",
-        { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" },
-        async () => {
-          const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
-          return `postgresql://postgres:postgres@127.0.0.1:${port}/postgres?sslmode=disable`;
-        },
-      );
+      const pass = embeddedPass(dataDir);
+      results[`integration (${pass.name})`] = await integration(pass);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { expect, type Page, test } from "@playwright/test";
-import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
+import { openDemoDeployment, signInToDashboard } from "@/testkit/browser";
 
 /** Reloads until `check` passes: the rule is evaluated in the background, not in answer to the page. */
 async function reloadUntil(page: Page, check: () => Promise<void>): Promise<void> {

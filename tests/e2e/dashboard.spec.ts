@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { formatCount, formatMs, formatPercent } from "@/lib/analytics/format";
 import { percentileFromBuckets } from "@/lib/request-log/latency";
-import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
+import { openDemoDeployment, signInToDashboard } from "@/testkit/browser";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { openDemoDeployment, signInToDashboard } from "@/tests/support/browser";
+import { openDemoDeployment, signInToDashboard } from "@/testkit/browser";
 
 test("the owner opens a deployment's page, sees its circuit, and sets its rate limit and CORS origins", async ({ page }, testInfo) => {
   await signInToDashboard(page);

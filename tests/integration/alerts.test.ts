@@ -1,28 +1,21 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { claimDueRules } from "@/lib/alerts/evaluation";
 import { db } from "@/lib/db";
 import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
-import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
-import { TestUpstream } from "@/tests/support/upstream";
-import { WebhookReceiver } from "@/tests/support/webhook-receiver";
+import { type Harness, harness } from "@/testkit/harness";
+import type { TestUpstream } from "@/testkit/upstream";
+import { eventually, sleep } from "@/testkit/wait";
+import { WebhookReceiver } from "@/testkit/webhook-receiver";
 
-const upstream = new TestUpstream();
-let app: string;
-let owner: TestUser;
-
-before(async () => {
-  app = appUrl();
-  await upstream.start();
-  owner = await newUser();
+let h: Harness<TestUpstream>;
+before(async (t) => {
+  h = await harness(t, { deployment: false });
 });
-after(() => upstream.stop());
 
-const call = (path: string) => fetch(`${app}${path}`, { headers: { cookie: owner.cookie } });
-
-async function createRule(deploymentId: string, rule: Record<string, unknown>, user = owner): Promise<Response> {
-  return fetch(`${app}/api/deployments/${deploymentId}/alerts`, {
+async function createRule(deploymentId: string, rule: Record<string, unknown>, user = h.owner): Promise<Response> {
+  return fetch(`${h.app}/api/deployments/${deploymentId}/alerts`, {
     method: "POST",
     headers: { cookie: user.cookie, "content-type": "application/json" },
     body: JSON.stringify(rule),
@@ -38,11 +31,6 @@ async function newRule(deploymentId: string, rule: Record<string, unknown>): Pro
 const alertsOf = (ruleId: string) => db().alert.findMany({ where: { ruleId }, orderBy: { at: "asc" } });
 const statesOf = async (ruleId: string) => (await alertsOf(ruleId)).map((alert) => alert.state);
 
-async function eventually(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await sleep(150)) if (await check()) return;
-  assert.fail(`${what}: not reached within ${ms} ms`);
-}
-
 /** Evaluations keep running (every 500 ms per rule in tests): wait for several, then check nothing more was recorded. */
 const settle = () => sleep(2_000);
 
@@ -56,21 +44,21 @@ test("an error-rate rule fires once while the deployment fails, resolves once wh
   const receiver = new WebhookReceiver();
   const hook = await receiver.start();
   try {
-    const deployment = await newDeployment(owner, `${upstream.url}/flaky`);
+    const deployment = await h.deploy({ path: "/flaky" });
     const rule = await newRule(deployment.id, { kind: "error_rate", threshold: 20, windowMinutes: 5, webhookUrl: hook });
     assert.match(rule.webhookSecret!, /^whsec_/);
 
     // 3 failures in 10, never 5 in a row, stay under the breaker's ratio (50 %) but above the rule's 20 %.
     for (let i = 0; i < 10; i++) {
-      upstream.failing = i % 3 === 0 && i < 9;
-      await call(`${deployment.path}/`);
+      h.upstream.failing = i % 3 === 0 && i < 9;
+      await h.call(`${deployment.path}/`);
     }
-    upstream.failing = false;
+    h.upstream.failing = false;
     await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
     await settle();
     assert.deepEqual(await statesOf(rule.id), ["firing"], "one incident notifies once");
 
-    for (let i = 0; i < 30; i++) assert.equal((await call(`${deployment.path}/`)).status, 200);
+    for (let i = 0; i < 30; i++) assert.equal((await h.call(`${deployment.path}/`)).status, 200);
     await eventually("the rule resolves", async () => (await statesOf(rule.id)).length === 2);
     await settle();
     const alerts = await alertsOf(rule.id);
@@ -105,12 +93,12 @@ test("a not_running rule fires when the deployment is stopped and resolves when 
   const receiver = new WebhookReceiver(2);
   const hook = await receiver.start();
   try {
-    const deployment = await newDeployment(owner, upstream.url);
+    const deployment = await h.deploy();
     const rule = await newRule(deployment.id, { kind: "not_running", webhookUrl: hook });
     await settle();
     assert.deepEqual(await statesOf(rule.id), [], "a running deployment does not fire");
 
-    assert.equal((await patchDeployment(owner, deployment.id, { status: "stopped" })).status, 200);
+    assert.equal((await h.patch(deployment.id, { status: "stopped" })).status, 200);
     await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
     await eventually("the webhook is delivered on the third attempt", async () => (await alertsOf(rule.id))[0].webhookStatus === "delivered");
     const [fired] = await alertsOf(rule.id);
@@ -119,7 +107,7 @@ test("a not_running rule fires when the deployment is stopped and resolves when 
     assert.equal(receiver.received.length, 3);
     assert.equal(new Set(receiver.received.map((delivery) => JSON.parse(delivery.body).id)).size, 1, "the same notification each time");
 
-    assert.equal((await patchDeployment(owner, deployment.id, { status: "running" })).status, 200);
+    assert.equal((await h.patch(deployment.id, { status: "running" })).status, 200);
     await eventually("the rule resolves", async () => (await statesOf(rule.id)).length === 2);
     await settle();
     assert.deepEqual(await statesOf(rule.id), ["firing", "ok"]);
@@ -129,9 +117,9 @@ test("a not_running rule fires when the deployment is stopped and resolves when 
 });
 
 test("a p95 latency rule fires for a slow deployment", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   const rule = await newRule(deployment.id, { kind: "latency_p95", threshold: 200, windowMinutes: 5 });
-  await Promise.all(Array.from({ length: 6 }, () => call(`${deployment.path}/slow?ms=400`)));
+  await Promise.all(Array.from({ length: 6 }, () => h.call(`${deployment.path}/slow?ms=400`)));
   await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
   const [alert] = await alertsOf(rule.id);
   assert.ok(alert.value! > 200, `p95 ${alert.value} ms`);
@@ -139,19 +127,19 @@ test("a p95 latency rule fires for a slow deployment", async () => {
 });
 
 test("a circuit_open rule fires when the breaker opens", async () => {
-  const deployment = await newDeployment(owner, `${upstream.url}/flaky`);
+  const deployment = await h.deploy({ path: "/flaky" });
   const rule = await newRule(deployment.id, { kind: "circuit_open" });
-  upstream.failing = true;
+  h.upstream.failing = true;
   try {
-    for (let i = 0; i < 5; i++) assert.equal((await call(`${deployment.path}/`)).status, 500);
+    for (let i = 0; i < 5; i++) assert.equal((await h.call(`${deployment.path}/`)).status, 500);
   } finally {
-    upstream.failing = false;
+    h.upstream.failing = false;
   }
   await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
 });
 
 test("rules read the per-minute rollups, whoever wrote them", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   const rule = await newRule(deployment.id, { kind: "rate_limited", threshold: 10, windowMinutes: 2 });
   const latencyBuckets = new Array<number>(latencyBucketCount).fill(0);
   latencyBuckets[latencyBucket(3)] = 40;
@@ -176,18 +164,18 @@ test("rules read the per-minute rollups, whoever wrote them", async () => {
   await eventually("the rule fires", async () => (await statesOf(rule.id)).length === 1);
   const [alert] = await alertsOf(rule.id);
   assert.ok(alert.value! >= 15);
-  assert.equal(alert.userId, owner.id);
+  assert.equal(alert.userId, h.owner.id);
 });
 
-const editRule = (deploymentId: string, ruleId: string, change: Record<string, unknown>, user = owner) =>
-  fetch(`${app}/api/deployments/${deploymentId}/alerts/${ruleId}`, {
+const editRule = (deploymentId: string, ruleId: string, change: Record<string, unknown>, user = h.owner) =>
+  fetch(`${h.app}/api/deployments/${deploymentId}/alerts/${ruleId}`, {
     method: "PATCH",
     headers: { cookie: user.cookie, "content-type": "application/json" },
     body: JSON.stringify(change),
   });
 
 test("an edited rule keeps its kind and state, is checked like a new one, resolves when loosened, and a new webhook gets a new secret", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   const rule = await newRule(deployment.id, { kind: "rate_limited", threshold: 10, windowMinutes: 2, webhookUrl: "https://hooks.example.com/a" });
   const storedSecret = async () => (await db().alertRule.findUniqueOrThrow({ where: { id: rule.id } })).webhookSecret;
   assert.equal(await storedSecret(), rule.webhookSecret);
@@ -224,10 +212,14 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
       JSON.stringify(change),
     );
   }
-  const stranger = await newUser();
+  const stranger = await h.newUser();
   assert.equal((await editRule(deployment.id, rule.id, { threshold: 20 }, stranger)).status, 404);
   assert.equal((await editRule(deployment.id, "nosuchrule", { threshold: 20 })).status, 404);
-  const notJson = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "PATCH", headers: { cookie: owner.cookie }, body: "{" });
+  const notJson = await fetch(`${h.app}/api/deployments/${deployment.id}/alerts/${rule.id}`, {
+    method: "PATCH",
+    headers: { cookie: h.owner.cookie },
+    body: "{",
+  });
   assert.equal(notJson.status, 400);
 
   const loosened = await editRule(deployment.id, rule.id, { threshold: 20 });
@@ -262,30 +254,30 @@ test("an edited rule keeps its kind and state, is checked like a new one, resolv
 });
 
 test("notifications: listed newest first with an unread count, and marked read", async () => {
-  const user = await newUser();
-  const deployment = await newDeployment(user, upstream.url);
+  const user = await h.newUser();
+  const deployment = await h.deploy({ owner: user });
   const response = await createRule(deployment.id, { kind: "not_running" }, user);
   assert.equal(response.status, 201);
-  assert.equal((await patchDeployment(user, deployment.id, { status: "stopped" })).status, 200);
-  const list = async () => (await fetch(`${app}/api/alerts`, { headers: { cookie: user.cookie } })).json();
+  assert.equal((await h.patch(deployment.id, { status: "stopped" }, { as: user })).status, 200);
+  const list = async () => (await fetch(`${h.app}/api/alerts`, { headers: { cookie: user.cookie } })).json();
   await eventually("the notification is listed", async () => (await list()).alerts.length === 1);
   const { unread, alerts } = await list();
   assert.equal(unread, 1);
   assert.equal(alerts[0].state, "firing");
   assert.equal(alerts[0].deploymentName, deployment.name);
 
-  const page = await (await fetch(`${app}/dashboard/alerts`, { headers: { cookie: user.cookie } })).text();
+  const page = await (await fetch(`${h.app}/dashboard/alerts`, { headers: { cookie: user.cookie } })).text();
   assert.match(page, new RegExp(`${deployment.name}: deployment is not running`));
   assert.match(page, /data-testid="unread-count"[^>]*>1</);
 
-  const marked = await fetch(`${app}/api/alerts/read`, { method: "POST", headers: { cookie: user.cookie, "content-type": "application/json" }, body: "{}" });
+  const marked = await fetch(`${h.app}/api/alerts/read`, { method: "POST", headers: { cookie: user.cookie, "content-type": "application/json" }, body: "{}" });
   assert.deepEqual(await marked.json(), { marked: 1 });
   assert.equal((await list()).unread, 0);
-  assert.equal((await fetch(`${app}/api/alerts`)).status, 401);
+  assert.equal((await fetch(`${h.app}/api/alerts`)).status, 401);
 });
 
 test("rule input errors are 400 problems naming the field; other users' deployments are 404; rules can be listed and deleted", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   for (const [input, field] of [
     [{ kind: "error_rate" }, "threshold"],
     [{ kind: "error_rate", threshold: 150 }, "threshold"],
@@ -303,31 +295,31 @@ test("rule input errors are 400 problems naming the field; other users' deployme
       `${JSON.stringify(input)}: ${problem.detail}`,
     );
   }
-  const notJson = await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { method: "POST", headers: { cookie: owner.cookie }, body: "{" });
+  const notJson = await fetch(`${h.app}/api/deployments/${deployment.id}/alerts`, { method: "POST", headers: { cookie: h.owner.cookie }, body: "{" });
   assert.equal(notJson.status, 400);
 
-  const stranger = await newUser();
+  const stranger = await h.newUser();
   const foreign = await createRule(deployment.id, { kind: "not_running" }, stranger);
   assert.equal(foreign.status, 404);
   assert.equal((await foreign.json()).type, "urn:gatehouse:problem:deployment-not-found");
 
   const rule = await newRule(deployment.id, { kind: "not_running" });
   assert.equal(rule.webhookSecret, null, "no webhook, no secret");
-  const listed = await (await fetch(`${app}/api/deployments/${deployment.id}/alerts`, { headers: { cookie: owner.cookie } })).json();
+  const listed = await (await fetch(`${h.app}/api/deployments/${deployment.id}/alerts`, { headers: { cookie: h.owner.cookie } })).json();
   assert.deepEqual(
     listed.map((r: { id: string }) => r.id),
     [rule.id],
   );
   assert.ok(!("webhookSecret" in listed[0]), "the secret is never listed");
-  const strangerDelete = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: stranger.cookie } });
+  const strangerDelete = await fetch(`${h.app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: stranger.cookie } });
   assert.equal(strangerDelete.status, 404);
-  const deleted = await fetch(`${app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: owner.cookie } });
+  const deleted = await fetch(`${h.app}/api/deployments/${deployment.id}/alerts/${rule.id}`, { method: "DELETE", headers: { cookie: h.owner.cookie } });
   assert.equal(deleted.status, 204);
   assert.equal(await db().alertRule.count({ where: { id: rule.id } }), 0);
 });
 
 test("concurrent claims hand a due rule to exactly one evaluator", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   const rule = await newRule(deployment.id, { kind: "not_running" });
   let sawOne = false;
   // The app's own jobs claim too: a round they win shows 0 claims here; no round may ever show 2.

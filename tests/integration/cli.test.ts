@@ -1,21 +1,15 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { test } from "node:test";
-import { runCli } from "@/tests/support/app";
-import { appUrl } from "@/tests/support/fixtures";
+import { runCli } from "@/testkit/app";
+import { cliEnvironment, skipUnless, suiteAppUrl } from "@/testkit/suite";
 
-// In the embedded run the CLI is given no DATABASE_URL: it must find the running app's database itself.
-const env =
-  process.env.GATEHOUSE_TEST_DATABASE === "embedded"
-    ? { DATABASE_URL: "", GATEHOUSE_DATA_DIR: process.env.GATEHOUSE_DATA_DIR }
-    : { DATABASE_URL: process.env.DATABASE_URL };
-
-const cli = (...args: string[]) => runCli(args, env);
+const cli = (...args: string[]) => runCli(args, cliEnvironment());
 // The CLI does not depend on how the gateway is served; once per database is enough.
-const skip = process.env.GATEHOUSE_TEST_GATEWAY_MODE === "route";
+const skip = skipUnless({ gateway: "fast" });
 
 test("users and deployments are created, listed and changed from the CLI while the app runs", { skip }, async () => {
-  appUrl();
+  suiteAppUrl();
   const email = `cli-${randomUUID()}@example.test`;
   const user = await cli("user:create", "--email", email, "--password", "long enough password", "--name", "Cli User");
   assert.equal(user.code, 0, user.stderr);

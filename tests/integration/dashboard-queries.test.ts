@@ -1,14 +1,12 @@
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
 import { deploymentBreakdowns } from "@/lib/analytics/queries/deployment-breakdowns";
 import { deploymentSeries } from "@/lib/analytics/queries/deployment-series";
 import { deploymentsOverview } from "@/lib/analytics/queries/deployments-overview";
 import { type Cursor, recentRequests } from "@/lib/analytics/queries/recent-requests";
 import { db } from "@/lib/db";
-import { createDeployment } from "@/lib/deployments/service";
 import { latencyBucketCount, percentileFromBuckets } from "@/lib/request-log/latency";
-import { createUser } from "@/lib/users/accounts";
+import { harness } from "@/testkit/harness";
 
 const minute = 60_000;
 const hourMs = 60 * minute;
@@ -19,10 +17,9 @@ const at = (offsetMs: number) => new Date(noon + offsetMs);
 const now = at(7.5 * minute);
 let deploymentId: string;
 
-before(async () => {
-  const email = `dash-${randomUUID()}@example.test`;
-  await createUser({ email, password: "correct horse battery" });
-  deploymentId = (await createDeployment({ owner: email, name: `d-${randomUUID().slice(0, 8)}`, target: "http://127.0.0.1:9" })).id;
+before(async (t) => {
+  // A deployment nothing is served from: the rows below are written straight to the database.
+  deploymentId = (await harness(t, { upstream: { url: "http://127.0.0.1:9" } })).deployment.id;
 });
 
 function histogram(entries: Record<number, number>): number[] {

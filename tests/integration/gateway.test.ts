@@ -1,29 +1,26 @@
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { updateDeployment } from "@/lib/deployments/service";
-import { appUrl, newApiToken, newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
-import { rawRequest } from "@/tests/support/http";
-import { type Echo, refusingPort, TestUpstream } from "@/tests/support/upstream";
+import { freePort } from "@/testkit/app";
+import { type CallInit, type Harness, harness } from "@/testkit/harness";
+import { rawRequest } from "@/testkit/http";
+import { currentPass } from "@/testkit/suite";
+import type { Echo, TestUpstream } from "@/testkit/upstream";
+import type { TestUser } from "@/testkit/users";
+import { waitFor } from "@/testkit/wait";
 
-const upstream = new TestUpstream();
-let app: string;
-let owner: TestUser;
+let h: Harness<TestUpstream>;
 let other: TestUser;
-let deployment: Awaited<ReturnType<typeof newDeployment>>;
-
-before(async () => {
-  app = appUrl();
-  await upstream.start();
-  [owner, other] = await Promise.all([newUser(), newUser()]);
-  deployment = await newDeployment(owner, upstream.url, { corsOrigins: ["https://allowed.example"] });
+before(async (t) => {
+  h = await harness(t, { deployment: { corsOrigins: ["https://allowed.example"] } });
+  other = await h.newUser();
 });
-after(() => upstream.stop());
 
-const get = (path: string, init: RequestInit & { cookie?: string } = {}) =>
-  fetch(`${app}${path}`, { redirect: "manual", ...init, headers: { cookie: init.cookie ?? owner.cookie, ...(init.headers as Record<string, string>) } });
+const routeHandler = currentPass()?.gateway === "route";
+const get = (path: string, init: CallInit = {}) => h.call(path, { redirect: "manual", ...init });
 
-async function echo(path: string, init: RequestInit & { cookie?: string } = {}): Promise<Echo> {
+async function echo(path: string, init: CallInit = {}): Promise<Echo> {
   const response = await get(path, init);
   assert.equal(response.status, 200, await response.clone().text());
   return (await response.json()) as Echo;
@@ -41,19 +38,19 @@ async function assertProblem(response: Response, status: number) {
 
 describe("1. path", () => {
   test("the deployment root without a trailing slash redirects to it, keeping the query", async () => {
-    const response = await get(`${deployment.path}?a=1`);
+    const response = await get(`${h.deployment.path}?a=1`);
     assert.equal(response.status, 308);
-    assert.equal(response.headers.get("location"), `${deployment.path}/?a=1`);
+    assert.equal(response.headers.get("location"), `${h.deployment.path}/?a=1`);
   });
 
   test("the root and nested paths reach the deployment with the prefix removed", async () => {
-    assert.equal((await echo(`${deployment.path}/`)).url, "/");
-    assert.equal((await echo(`${deployment.path}/a/b/c.txt`)).url, "/a/b/c.txt");
-    assert.equal((await echo(`${deployment.path}/dir/`)).url, "/dir/");
+    assert.equal((await echo(`${h.deployment.path}/`)).url, "/");
+    assert.equal((await echo(`${h.deployment.path}/a/b/c.txt`)).url, "/a/b/c.txt");
+    assert.equal((await echo(`${h.deployment.path}/dir/`)).url, "/dir/");
   });
 
   test("the query string is forwarded byte for byte", async () => {
-    const response = await rawRequest(app, `${deployment.path}/q?b=2&a=%2F%20x&empty=&a=1&sym=';!`, { headers: { cookie: owner.cookie } });
+    const response = await rawRequest(h.app, `${h.deployment.path}/q?b=2&a=%2F%20x&empty=&a=1&sym=';!`, { headers: { cookie: h.owner.cookie } });
     assert.equal(response.status, 200);
     assert.equal(JSON.parse(response.body).url, "/q?b=2&a=%2F%20x&empty=&a=1&sym=';!");
   });
@@ -63,73 +60,73 @@ describe("1. path", () => {
   const nextIntercepts = new Set(["..", "%E0%A4%A"]);
   for (const evil of ["..%2f..%2fx", "%2e%2e/x", "a/%2E/b", "x%5c..%5cy", "a%2fb", "a%00b", "..", "./x", "a/../../b", "%E0%A4%A"]) {
     test(`refuses ${evil} with 400 before any upstream contact`, async () => {
-      const before = upstream.requestCount.value;
-      const response = await rawRequest(app, `${deployment.path}/${evil}`, { headers: { cookie: owner.cookie } });
-      if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "route" && nextIntercepts.has(evil)) {
+      const before = h.upstream.requestCount.value;
+      const response = await rawRequest(h.app, `${h.deployment.path}/${evil}`, { headers: { cookie: h.owner.cookie } });
+      if (routeHandler && nextIntercepts.has(evil)) {
         assert.ok(response.status >= 400, `status ${response.status}`);
       } else {
         assert.equal(response.status, 400, response.body);
         assert.equal(JSON.parse(response.body).status, 400);
       }
-      assert.equal(upstream.requestCount.value, before);
+      assert.equal(h.upstream.requestCount.value, before);
     });
   }
 
   test("a dot segment in the prefix cannot switch to another user's deployment", async () => {
-    const response = await rawRequest(app, `/api/gateway/${other.id}/../${owner.id}/${deployment.id}/x`, { headers: { cookie: owner.cookie } });
+    const response = await rawRequest(h.app, `/api/gateway/${other.id}/../${h.owner.id}/${h.deployment.id}/x`, { headers: { cookie: h.owner.cookie } });
     assert.equal(response.status, 400);
   });
 });
 
 describe("2. authentication", () => {
   test("no session: 401 problem for programs", async () => {
-    const body = await assertProblem(await get(`${deployment.path}/`, { cookie: "" }), 401);
+    const body = await assertProblem(await get(`${h.deployment.path}/`, { cookie: "" }), 401);
     assert.match(body.type, /unauthenticated/);
   });
 
   test("no session: a browser navigation is sent to sign-in and back", async () => {
-    const response = await get(`${deployment.path}/page?x=1`, { cookie: "", headers: { accept: "text/html,application/xhtml+xml" } });
+    const response = await get(`${h.deployment.path}/page?x=1`, { cookie: "", headers: { accept: "text/html,application/xhtml+xml" } });
     assert.ok([302, 303, 307].includes(response.status));
-    const location = new URL(response.headers.get("location")!, app);
+    const location = new URL(response.headers.get("location")!, h.app);
     assert.equal(location.pathname, "/signin");
-    assert.equal(location.searchParams.get("callbackUrl"), `${deployment.path}/page?x=1`);
+    assert.equal(location.searchParams.get("callbackUrl"), `${h.deployment.path}/page?x=1`);
   });
 
   test("a tampered or foreign session cookie is refused", async () => {
-    const token = owner.cookie.match(/next-auth\.session-token=([^;]+)/)![1];
+    const token = h.owner.cookie.match(/next-auth\.session-token=([^;]+)/)![1];
     const tampered = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
-    await assertProblem(await get(`${deployment.path}/`, { cookie: `next-auth.session-token=${tampered}` }), 401);
+    await assertProblem(await get(`${h.deployment.path}/`, { cookie: `next-auth.session-token=${tampered}` }), 401);
   });
 
   test("an API token authenticates programs and never reaches the deployment", async () => {
-    const token = await newApiToken(owner);
-    const seen = await echo(`${deployment.path}/`, { cookie: "", headers: { authorization: `Bearer ${token}` } });
+    const token = await h.apiToken();
+    const seen = await echo(`${h.deployment.path}/`, { cookie: "", headers: { authorization: `Bearer ${token}` } });
     assert.equal(seen.headers.authorization, undefined);
-    assert.equal(seen.headers["x-gatehouse-user-id"], owner.id);
-    const viaHeader = await echo(`${deployment.path}/`, { cookie: "", headers: { "x-gatehouse-token": token, authorization: "Bearer app-own-token" } });
+    assert.equal(seen.headers["x-gatehouse-user-id"], h.owner.id);
+    const viaHeader = await echo(`${h.deployment.path}/`, { cookie: "", headers: { "x-gatehouse-token": token, authorization: "Bearer app-own-token" } });
     assert.equal(viaHeader.headers["x-gatehouse-token"], undefined);
     assert.equal(viaHeader.headers.authorization, "Bearer app-own-token");
   });
 
   test("an unknown API token is refused", async () => {
-    await assertProblem(await get(`${deployment.path}/`, { cookie: "", headers: { authorization: "Bearer ght_unknown" } }), 401);
+    await assertProblem(await get(`${h.deployment.path}/`, { cookie: "", headers: { authorization: "Bearer ght_unknown" } }), 401);
   });
 });
 
 describe("3. authorization", () => {
   test("another user's id in the path: 403", async () => {
-    await assertProblem(await get(`${deployment.path}/`, { cookie: other.cookie }), 403);
+    await assertProblem(await get(`${h.deployment.path}/`, { cookie: other.cookie }), 403);
   });
 
   test("unknown deployment and another user's deployment give the same 404", async () => {
-    const foreign = await newDeployment(other, upstream.url);
-    const unknown = await assertProblem(await get(`/api/gateway/${owner.id}/nosuchdeployment/`), 404);
-    const theirs = await assertProblem(await get(`/api/gateway/${owner.id}/${foreign.id}/`), 404);
+    const foreign = await h.deploy({ owner: other });
+    const unknown = await assertProblem(await get(`/api/gateway/${h.owner.id}/nosuchdeployment/`), 404);
+    const theirs = await assertProblem(await get(`/api/gateway/${h.owner.id}/${foreign.id}/`), 404);
     assert.deepEqual({ ...unknown, requestId: "" }, { ...theirs, requestId: "" });
   });
 
   test("a deployment that is not running: 503 with Retry-After naming its status", async () => {
-    const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
+    const stopped = await h.deploy({ status: "stopped" });
     const response = await get(`${stopped.path}/`);
     assert.ok(Number(response.headers.get("retry-after")) > 0);
     const body = await assertProblem(response, 503);
@@ -137,24 +134,20 @@ describe("3. authorization", () => {
   });
 
   test("a status change through the app takes effect at once (cache invalidation)", async () => {
-    const toggled = await newDeployment(owner, upstream.url);
+    const toggled = await h.deploy();
     assert.equal((await get(`${toggled.path}/`)).status, 200);
-    const patch = await fetch(`${app}/api/deployments/${toggled.id}`, {
-      method: "PATCH",
-      headers: { cookie: owner.cookie, "content-type": "application/json" },
-      body: JSON.stringify({ status: "failed" }),
-    });
+    const patch = await h.patch(toggled.id, { status: "failed" });
     assert.equal(patch.status, 200);
     const body = await assertProblem(await get(`${toggled.path}/`), 503);
     assert.match(body.detail, /failed/);
   });
 
   test("the deployments API refuses other users and bad input with problems", async () => {
-    const url = `${app}/api/deployments/${deployment.id}`;
+    const url = `${h.app}/api/deployments/${h.deployment.id}`;
     const init = (cookie: string, body: string) => ({ method: "PATCH", headers: { cookie, "content-type": "application/json" }, body });
     await assertProblem(await fetch(url, init(other.cookie, JSON.stringify({ status: "stopped" }))), 404);
-    await assertProblem(await fetch(url, init(owner.cookie, JSON.stringify({ status: "paused" }))), 400);
-    await assertProblem(await fetch(url, init(owner.cookie, "{not json")), 400);
+    await assertProblem(await fetch(url, init(h.owner.cookie, JSON.stringify({ status: "paused" }))), 400);
+    await assertProblem(await fetch(url, init(h.owner.cookie, "{not json")), 400);
     await assertProblem(await fetch(url, init("", JSON.stringify({ status: "stopped" }))), 401);
   });
 });
@@ -163,11 +156,11 @@ describe("4. forwarding", () => {
   test("method, body and headers arrive; hop-by-hop, gateway cookies and spoofed headers do not", async () => {
     const body = randomUUID().repeat(100);
     // node:http, because fetch refuses to send Connection and Keep-Alive at all.
-    const response = await rawRequest(app, `${deployment.path}/submit`, {
+    const response = await rawRequest(h.app, `${h.deployment.path}/submit`, {
       method: "PUT",
       body,
       headers: {
-        cookie: `${owner.cookie}; app=kept`,
+        cookie: `${h.owner.cookie}; app=kept`,
         connection: "x-drop-me",
         "x-drop-me": "1",
         "keep-alive": "timeout=1",
@@ -187,25 +180,25 @@ describe("4. forwarding", () => {
     assert.equal(seen.headers["x-custom"], "passes");
     assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1");
     assert.equal(seen.headers["x-forwarded-proto"], "http");
-    assert.equal(seen.headers["x-forwarded-host"], new URL(app).host);
-    assert.equal(seen.headers["x-forwarded-prefix"], deployment.path);
-    assert.equal(seen.headers["x-gatehouse-user-id"], owner.id);
+    assert.equal(seen.headers["x-forwarded-host"], new URL(h.app).host);
+    assert.equal(seen.headers["x-forwarded-prefix"], h.deployment.path);
+    assert.equal(seen.headers["x-gatehouse-user-id"], h.owner.id);
     assert.match(String(seen.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
   });
 
   test("every method reaches the deployment", async () => {
-    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) assert.equal((await echo(`${deployment.path}/m`, { method })).method, method);
-    const head = await get(`${deployment.path}/m`, { method: "HEAD" });
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"]) assert.equal((await echo(`${h.deployment.path}/m`, { method })).method, method);
+    const head = await get(`${h.deployment.path}/m`, { method: "HEAD" });
     assert.equal(head.status, 200);
-    const options = await echo(`${deployment.path}/m`, { method: "OPTIONS" });
+    const options = await echo(`${h.deployment.path}/m`, { method: "OPTIONS" });
     assert.equal(options.method, "OPTIONS");
   });
 
   test("a valid X-Request-Id is kept, an invalid one replaced", async () => {
-    const kept = await get(`${deployment.path}/`, { headers: { "x-request-id": "client-chosen-id-123" } });
+    const kept = await get(`${h.deployment.path}/`, { headers: { "x-request-id": "client-chosen-id-123" } });
     assert.equal(kept.headers.get("x-request-id"), "client-chosen-id-123");
     assert.equal(((await kept.json()) as Echo).headers["x-request-id"], "client-chosen-id-123");
-    const replaced = await get(`${deployment.path}/`, { headers: { "x-request-id": "bad id with spaces" } });
+    const replaced = await get(`${h.deployment.path}/`, { headers: { "x-request-id": "bad id with spaces" } });
     assert.notEqual(replaced.headers.get("x-request-id"), "bad id with spaces");
   });
 
@@ -219,7 +212,7 @@ describe("4. forwarding", () => {
       },
     });
     let sent = 0;
-    const seen = await echo(`${deployment.path}/upload`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
+    const seen = await echo(`${h.deployment.path}/upload`, { method: "POST", body: stream, duplex: "half" } as RequestInit);
     const expected = createHash("sha256");
     for (let i = 0; i < chunks; i++) expected.update(chunk);
     assert.equal(seen.bytes, chunks * chunk.length);
@@ -228,7 +221,7 @@ describe("4. forwarding", () => {
 
   test("a large download streams through intact", async () => {
     const bytes = 48 * 1024 * 1024 + 5;
-    const response = await get(`${deployment.path}/download?bytes=${bytes}`);
+    const response = await get(`${h.deployment.path}/download?bytes=${bytes}`);
     let received = 0;
     const reader = response.body!.getReader();
     for (let read = await reader.read(); !read.done; read = await reader.read()) received += read.value.length;
@@ -237,29 +230,29 @@ describe("4. forwarding", () => {
 
   test("Location into the deployment is rewritten into the prefix; foreign locations are not", async () => {
     const cases: [string, string][] = [
-      ["/login?next=%2F", `${deployment.path}/login?next=%2F`],
-      [`${upstream.url}/home#top`, `${deployment.path}/home#top`],
+      ["/login?next=%2F", `${h.deployment.path}/login?next=%2F`],
+      [`${h.upstream.url}/home#top`, `${h.deployment.path}/home#top`],
       ["relative/page", "relative/page"],
       ["https://elsewhere.example/x", "https://elsewhere.example/x"],
     ];
     for (const [to, expected] of cases) {
-      const response = await get(`${deployment.path}/redirect?to=${encodeURIComponent(to)}`);
+      const response = await get(`${h.deployment.path}/redirect?to=${encodeURIComponent(to)}`);
       assert.equal(response.status, 302);
       assert.equal(response.headers.get("location"), expected, to);
     }
   });
 
   test("Set-Cookie is scoped into the prefix without Domain; gateway cookie names are dropped", async () => {
-    const cookies = (await get(`${deployment.path}/cookies`)).headers.getSetCookie();
+    const cookies = (await get(`${h.deployment.path}/cookies`)).headers.getSetCookie();
     assert.deepEqual(cookies, [
-      `plain=1; Path=${deployment.path}/`,
-      `scoped=2; Path=${deployment.path}/account; HttpOnly`,
-      `based=3; Path=${deployment.path}/base/area`,
+      `plain=1; Path=${h.deployment.path}/`,
+      `scoped=2; Path=${h.deployment.path}/account; HttpOnly`,
+      `based=3; Path=${h.deployment.path}/base/area`,
     ]);
   });
 
   test("a target with a base path maps both ways", async () => {
-    const based = await newDeployment(owner, `${upstream.url}/base`);
+    const based = await h.deploy({ path: "/base" });
     assert.equal((await echo(`${based.path}/x?y=1`)).url, "/base/x?y=1");
     const redirect = await get(`${based.path}/redirect?to=${encodeURIComponent("/base/next")}`);
     assert.equal(redirect.headers.get("location"), `${based.path}/next`);
@@ -267,29 +260,29 @@ describe("4. forwarding", () => {
     assert.ok(cookies.includes(`based=3; Path=${based.path}/area`), cookies.join(" | "));
   });
 
-  if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "route") {
+  if (routeHandler) {
     test("through the route handler, which drops Content-Encoding, deployments are asked for identity", async () => {
-      const seen = await echo(`${deployment.path}/`, { headers: { "accept-encoding": "gzip, br" } });
+      const seen = await echo(`${h.deployment.path}/`, { headers: { "accept-encoding": "gzip, br" } });
       assert.equal(seen.headers["accept-encoding"], "identity");
     });
   } else {
     test("Content-Encoding and the client's Accept-Encoding pass through untouched", async () => {
-      const seen = await echo(`${deployment.path}/`, { headers: { "accept-encoding": "gzip, br" } });
+      const seen = await echo(`${h.deployment.path}/`, { headers: { "accept-encoding": "gzip, br" } });
       assert.equal(seen.headers["accept-encoding"], "gzip, br");
-      const response = await rawRequest(app, `${deployment.path}/gzip`, { headers: { cookie: owner.cookie, "accept-encoding": "gzip" } });
+      const response = await rawRequest(h.app, `${h.deployment.path}/gzip`, { headers: { cookie: h.owner.cookie, "accept-encoding": "gzip" } });
       assert.equal(response.headers["content-encoding"], "gzip");
     });
   }
 
   test("hop-by-hop response headers are dropped", async () => {
-    const response = await get(`${deployment.path}/hop`);
+    const response = await get(`${h.deployment.path}/hop`);
     assert.equal(response.headers.get("x-private"), null);
     assert.equal(response.headers.get("x-public"), "ok");
   });
 
   test("the deployment's 4xx and 5xx pass through as they are", async () => {
-    assert.equal((await get(`${deployment.path}/status?code=418`)).status, 418);
-    const failing = await get(`${deployment.path}/status?code=503`);
+    assert.equal((await get(`${h.deployment.path}/status?code=418`)).status, 418);
+    const failing = await get(`${h.deployment.path}/status?code=503`);
     assert.equal(failing.status, 503);
     assert.equal(await failing.text(), "status");
   });
@@ -297,7 +290,7 @@ describe("4. forwarding", () => {
 
 describe("5. response headers and event streams", () => {
   test("security headers on proxied answers and on the gateway's own", async () => {
-    for (const response of [await get(`${deployment.path}/`), await get(`${deployment.path}/`, { cookie: "" })]) {
+    for (const response of [await get(`${h.deployment.path}/`), await get(`${h.deployment.path}/`, { cookie: "" })]) {
       assert.equal(response.headers.get("x-content-type-options"), "nosniff");
       assert.ok(response.headers.get("referrer-policy"));
       assert.ok(response.headers.get("x-request-id"));
@@ -307,7 +300,7 @@ describe("5. response headers and event streams", () => {
 
   test("SSE events arrive one by one, unbuffered and untransformed", { timeout: 20_000 }, async () => {
     const hold = randomUUID();
-    const response = await get(`${deployment.path}/sse?hold=${hold}&count=3`);
+    const response = await get(`${h.deployment.path}/sse?hold=${hold}&count=3`);
     assert.equal(response.status, 200);
     assert.match(response.headers.get("cache-control") ?? "", /no-transform/);
     assert.equal(response.headers.get("x-accel-buffering"), "no");
@@ -315,7 +308,7 @@ describe("5. response headers and event streams", () => {
     const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
     let text = "";
     for (let i = 1; i <= 3; i++) {
-      upstream.release(hold);
+      h.upstream.release(hold);
       // The next event is sent only after the previous one arrived: a buffering gateway would hang here.
       while (!text.includes(`data: event ${i}\n\n`)) {
         const { value, done } = await reader.read();
@@ -327,7 +320,7 @@ describe("5. response headers and event streams", () => {
 
   test("a quiet stream outlives the headers timeout: only silence between chunks is limited", { timeout: 20_000 }, async () => {
     // The test app's headers timeout is 2 s; this stream stays silent for 3 s between events.
-    const response = await get(`${deployment.path}/sse?count=2&gap=3000`);
+    const response = await get(`${h.deployment.path}/sse?count=2&gap=3000`);
     assert.equal(response.status, 200);
     const text = await response.text();
     assert.match(text, /data: event 1\n\n/);
@@ -337,8 +330,8 @@ describe("5. response headers and event streams", () => {
 
 describe("6. CORS", () => {
   test("a preflight from an allowed origin is answered by the gateway without credentials", async () => {
-    const before = upstream.requestCount.value;
-    const response = await get(`${deployment.path}/mcp`, {
+    const before = h.upstream.requestCount.value;
+    const response = await get(`${h.deployment.path}/mcp`, {
       method: "OPTIONS",
       cookie: "",
       headers: { origin: "https://allowed.example", "access-control-request-method": "POST", "access-control-request-headers": "mcp-session-id, content-type" },
@@ -350,23 +343,23 @@ describe("6. CORS", () => {
     for (const header of ["authorization", "content-type", "mcp-protocol-version", "mcp-session-id", "last-event-id"])
       assert.ok(allowed.includes(header), header);
     assert.match(response.headers.get("access-control-allow-methods") ?? "", /POST/);
-    assert.equal(upstream.requestCount.value, before);
+    assert.equal(h.upstream.requestCount.value, before);
   });
 
   test("a disallowed origin gets no CORS headers, on preflights and requests", async () => {
-    const preflight = await get(`${deployment.path}/mcp`, {
+    const preflight = await get(`${h.deployment.path}/mcp`, {
       method: "OPTIONS",
       cookie: "",
       headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
     });
     assert.equal(preflight.headers.get("access-control-allow-origin"), null);
     assert.notEqual(preflight.status, 204);
-    const request = await get(`${deployment.path}/`, { headers: { origin: "https://evil.example" } });
+    const request = await get(`${h.deployment.path}/`, { headers: { origin: "https://evil.example" } });
     assert.equal(request.headers.get("access-control-allow-origin"), null);
   });
 
   test("an allowed origin's request gets credentials CORS and exposed headers; the deployment's own CORS is replaced", async () => {
-    const response = await get(`${deployment.path}/cors`, { headers: { origin: "https://allowed.example" } });
+    const response = await get(`${h.deployment.path}/cors`, { headers: { origin: "https://allowed.example" } });
     assert.equal(response.headers.get("access-control-allow-origin"), "https://allowed.example");
     assert.equal(response.headers.get("access-control-allow-credentials"), "true");
     const exposed = (response.headers.get("access-control-expose-headers") ?? "").toLowerCase();
@@ -375,14 +368,14 @@ describe("6. CORS", () => {
   });
 
   test("a wildcard origin is answered with * and never with credentials", async () => {
-    const open = await newDeployment(owner, upstream.url, { corsOrigins: ["*"] });
+    const open = await h.deploy({ corsOrigins: ["*"] });
     const response = await get(`${open.path}/`, { headers: { origin: "https://any.example" } });
     assert.equal(response.headers.get("access-control-allow-origin"), "*");
     assert.equal(response.headers.get("access-control-allow-credentials"), null);
   });
 
   test("refusals carry CORS headers for allowed origins, so browser code can read them", async () => {
-    const response = await get(`${deployment.path}/`, { cookie: "", headers: { origin: "https://allowed.example" } });
+    const response = await get(`${h.deployment.path}/`, { cookie: "", headers: { origin: "https://allowed.example" } });
     assert.equal(response.status, 401);
     assert.equal(response.headers.get("access-control-allow-origin"), "https://allowed.example");
   });
@@ -390,46 +383,47 @@ describe("6. CORS", () => {
 
 describe("7. failures", () => {
   test("connection refused: 502 problem", async () => {
-    const dead = await newDeployment(owner, `http://127.0.0.1:${await refusingPort()}`);
+    const dead = await h.deploy({ target: `http://127.0.0.1:${await freePort()}` });
     const body = await assertProblem(await get(`${dead.path}/`), 502);
     assert.match(body.type, /upstream-unreachable/);
   });
 
   test("no response headers within the timeout: 504 problem", async () => {
-    const body = await assertProblem(await get(`${deployment.path}/slow?ms=4000`), 504);
+    const body = await assertProblem(await get(`${h.deployment.path}/slow?ms=4000`), 504);
     assert.match(body.type, /upstream-timeout/);
   });
 
   test("a client that disconnects aborts the upstream request", async () => {
     const id = randomUUID();
     const controller = new AbortController();
-    const pending = get(`${deployment.path}/hang`, { signal: controller.signal, headers: { "x-test-id": id } }).catch(() => null);
-    for (let waited = 0; !upstream.received.has(id) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    const pending = get(`${h.deployment.path}/hang`, { signal: controller.signal, headers: { "x-test-id": id } }).catch(() => null);
+    await waitFor(() => h.upstream.received.has(id), { timeoutMs: 5_000, intervalMs: 20 });
     controller.abort();
     await pending;
-    for (let waited = 0; !upstream.aborted.has(id) && waited < 5_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.ok(upstream.aborted.has(id), "the upstream saw its request closed");
+    await waitFor(() => h.upstream.aborted.has(id), { timeoutMs: 5_000, intervalMs: 50 });
+    assert.ok(h.upstream.aborted.has(id), "the upstream saw its request closed");
   });
 
   test("an upstream that dies mid-body ends the client's response with an error", async () => {
-    const response = await get(`${deployment.path}/die`);
+    const response = await get(`${h.deployment.path}/die`);
     assert.equal(response.status, 200);
     await assert.rejects(response.text());
   });
 
   test("the gateway still serves after all of the above", async () => {
-    assert.equal((await echo(`${deployment.path}/still-alive`)).url, "/still-alive");
+    assert.equal((await echo(`${h.deployment.path}/still-alive`)).url, "/still-alive");
   });
 });
 
 test("deployments changed outside the app are picked up within the cache TTL", async () => {
-  const changed = await newDeployment(owner, upstream.url);
+  const changed = await h.deploy();
   assert.equal((await get(`${changed.path}/`)).status, 200);
   await updateDeployment({ id: changed.id, status: "stopped" });
   let status = 200;
-  for (let waited = 0; status === 200 && waited < 10_000; waited += 250) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const picked = async () => {
     status = (await get(`${changed.path}/`)).status;
-  }
+    return status !== 200;
+  };
+  await waitFor(picked, { timeoutMs: 10_000, intervalMs: 250 });
   assert.equal(status, 503);
 });

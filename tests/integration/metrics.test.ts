@@ -1,42 +1,35 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import { db, pool } from "@/lib/db";
 import { pruneRequestData } from "@/lib/request-log/retention";
-import { testMetricsToken } from "@/tests/support/app";
-import { appUrl, newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
-import { TestUpstream } from "@/tests/support/upstream";
+import { testMetricsToken } from "@/testkit/app";
+import { type CallInit, type Harness, harness } from "@/testkit/harness";
+import type { TestUpstream } from "@/testkit/upstream";
+import { waitFor } from "@/testkit/wait";
 
-const upstream = new TestUpstream();
-let app: string;
-let owner: TestUser;
-let deployment: Awaited<ReturnType<typeof newDeployment>>;
-
-before(async () => {
-  app = appUrl();
-  await upstream.start();
-  owner = await newUser();
-  deployment = await newDeployment(owner, upstream.url);
-  await patchDeployment(owner, deployment.id, { rateLimit: "100000/1m" });
+let h: Harness<TestUpstream>;
+before(async (t) => {
+  h = await harness(t, { deployment: { rateLimit: "100000/1m" } });
 });
-after(() => upstream.stop());
 
 /** The request's row, once the recorder's batch has been written. */
 async function rowsFor(requestIdPrefix: string, expected = 1) {
-  for (let waited = 0; waited < 10_000; waited += 200) {
-    const rows = await db().requestLog.findMany({ where: { requestId: { startsWith: requestIdPrefix } } });
-    if (rows.length >= expected) return rows;
-    await sleep(200);
-  }
-  return db().requestLog.findMany({ where: { requestId: { startsWith: requestIdPrefix } } });
+  const find = () => db().requestLog.findMany({ where: { requestId: { startsWith: requestIdPrefix } } });
+  let rows: Awaited<ReturnType<typeof find>> = [];
+  const enough = async () => {
+    rows = await find();
+    return rows.length >= expected;
+  };
+  await waitFor(enough, { timeoutMs: 10_000, intervalMs: 200 });
+  return rows;
 }
 
-async function send(path: string, init: RequestInit & { cookie?: string } = {}) {
+async function send(path: string, init: CallInit = {}) {
   const requestId = `test-${randomUUID()}`;
-  const response = await fetch(`${app}${path}`, {
+  const response = await h.call(path, {
     ...init,
     headers: {
-      cookie: init.cookie ?? owner.cookie,
       "x-request-id": requestId,
       "user-agent": "curl/8.0",
       "cf-ipcountry": "de",
@@ -50,13 +43,13 @@ async function send(path: string, init: RequestInit & { cookie?: string } = {}) 
 }
 
 test("a proxied request is recorded with its fields, bytes both ways and time to first byte", async () => {
-  const { row } = await send(`${deployment.path}/echo?secret=1`, { method: "POST", body: "x".repeat(1000) });
+  const { row } = await send(`${h.deployment.path}/echo?secret=1`, { method: "POST", body: "x".repeat(1000) });
   assert.equal(row.status, 200);
   assert.equal(row.outcome, "proxied");
   assert.equal(row.method, "POST");
   assert.equal(row.path, "/echo", "no query string");
-  assert.equal(row.userId, owner.id);
-  assert.equal(row.deploymentId, deployment.id);
+  assert.equal(row.userId, h.owner.id);
+  assert.equal(row.deploymentId, h.deployment.id);
   assert.equal(Number(row.bytesIn), 1000);
   assert.ok(Number(row.bytesOut) > 100);
   assert.ok(row.ttfbMs !== null && row.ttfbMs <= row.durationMs);
@@ -66,24 +59,24 @@ test("a proxied request is recorded with its fields, bytes both ways and time to
 });
 
 test("refusals, limits, open circuits and upstream errors each leave one row with their outcome", async () => {
-  assert.equal((await send(`${deployment.path}/`, { cookie: "" })).row.outcome, "refused");
-  const unknown = await send(`/api/gateway/${owner.id}/nosuch/`);
+  assert.equal((await send(`${h.deployment.path}/`, { cookie: "" })).row.outcome, "refused");
+  const unknown = await send(`/api/gateway/${h.owner.id}/nosuch/`);
   assert.deepEqual([unknown.row.status, unknown.row.outcome, unknown.row.deploymentId], [404, "refused", null]);
   // Refused for its status, the owner's request still counts in the deployment's own analytics.
-  const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
+  const stopped = await h.deploy({ status: "stopped" });
   const stoppedRow = (await send(`${stopped.path}/`)).row;
   assert.deepEqual([stoppedRow.status, stoppedRow.outcome, stoppedRow.deploymentId], [503, "refused", stopped.id]);
 
-  const limited = await newDeployment(owner, upstream.url);
+  const limited = await h.deploy();
   // A token bucket: a sliding window of one straddling a minute boundary would round the second request in.
-  await patchDeployment(owner, limited.id, { rateLimit: "1/1m", rateLimitAlgorithm: "token" });
+  await h.patch(limited.id, { rateLimit: "1/1m", rateLimitAlgorithm: "token" });
   await send(`${limited.path}/`);
   assert.deepEqual(((r) => [r.status, r.outcome])((await send(`${limited.path}/`)).row), [429, "rate-limited"]);
 
   // Back to back: the test apps' circuits probe again after one second.
-  const dead = await newDeployment(owner, "http://127.0.0.1:9");
+  const dead = await h.deploy({ target: "http://127.0.0.1:9" });
   const prefix = `dead-${randomUUID()}`;
-  for (let i = 0; i < 6; i++) await fetch(`${app}${dead.path}/`, { headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` } });
+  for (let i = 0; i < 6; i++) await fetch(`${h.app}${dead.path}/`, { headers: { cookie: h.owner.cookie, "x-request-id": `${prefix}-${i}` } });
   const rows = (await rowsFor(prefix, 6)).sort((a, b) => a.requestId.localeCompare(b.requestId));
   assert.deepEqual(
     rows.map((row) => row.outcome),
@@ -93,16 +86,16 @@ test("refusals, limits, open circuits and upstream errors each leave one row wit
 });
 
 test("streamed, event-stream and abandoned bodies are counted as they flowed", async () => {
-  const download = await send(`${deployment.path}/download?bytes=${3 * 1024 * 1024}`);
+  const download = await send(`${h.deployment.path}/download?bytes=${3 * 1024 * 1024}`);
   assert.equal(Number(download.row.bytesOut), 3 * 1024 * 1024);
 
-  const sse = await send(`${deployment.path}/sse?count=3&gap=20`);
+  const sse = await send(`${h.deployment.path}/sse?count=3&gap=20`);
   assert.equal(Number(sse.row.bytesOut), Buffer.byteLength("id: 1\ndata: event 1\n\n") * 3);
 
   const requestId = `test-${randomUUID()}`;
   const controller = new AbortController();
-  const response = await fetch(`${app}${deployment.path}/sse?hold=${randomUUID()}`, {
-    headers: { cookie: owner.cookie, "x-request-id": requestId },
+  const response = await fetch(`${h.app}${h.deployment.path}/sse?hold=${randomUUID()}`, {
+    headers: { cookie: h.owner.cookie, "x-request-id": requestId },
     signal: controller.signal,
   });
   assert.equal(response.status, 200);
@@ -112,8 +105,8 @@ test("streamed, event-stream and abandoned bodies are counted as they flowed", a
 });
 
 test("5,000 requests sent at high concurrency produce exactly one row each, and the rollups agree with the rows", async () => {
-  const target = await newDeployment(owner, upstream.url);
-  await patchDeployment(owner, target.id, { rateLimit: "100000/1m" });
+  const target = await h.deploy();
+  await h.patch(target.id, { rateLimit: "100000/1m" });
   const prefix = `load-${randomUUID()}`;
   const total = 5_000;
   // A mix of status classes (and 1 in 100 a 500, too few to open the circuit) for the rollups to sort.
@@ -123,8 +116,8 @@ test("5,000 requests sent at high concurrency produce exactly one row each, and 
     Array.from({ length: 100 }, async () => {
       while (next < total) {
         const i = next++;
-        const response = await fetch(`${app}${target.path}${pathFor(i)}`, {
-          headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}` },
+        const response = await fetch(`${h.app}${target.path}${pathFor(i)}`, {
+          headers: { cookie: h.owner.cookie, "x-request-id": `${prefix}-${i}` },
           redirect: "manual",
         });
         await response.arrayBuffer();
@@ -181,7 +174,7 @@ test("5,000 requests sent at high concurrency produce exactly one row each, and 
 });
 
 test("the retention job deletes raw rows past their retention and rollups past theirs, and keeps the rest", async () => {
-  const target = await newDeployment(owner, upstream.url);
+  const target = await h.deploy();
   const now = new Date();
   const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);
   const rawRow = (at: Date, requestId: string) => ({
@@ -234,9 +227,9 @@ test("the retention job deletes raw rows past their retention and rollups past t
 });
 
 test("operators scrape Prometheus metrics with the token, without user or deployment labels", async () => {
-  assert.equal((await fetch(`${app}/api/metrics`)).status, 401);
-  assert.equal((await fetch(`${app}/api/metrics`, { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status, 401);
-  const response = await fetch(`${app}/api/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
+  assert.equal((await fetch(`${h.app}/api/metrics`)).status, 401);
+  assert.equal((await fetch(`${h.app}/api/metrics`, { headers: { authorization: "Bearer wrong-token-of-some-length" } })).status, 401);
+  const response = await fetch(`${h.app}/api/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
   assert.equal(response.status, 200);
   const text = await response.text();
   assert.match(text, /gatehouse_gateway_requests_total\{status_class="2xx",outcome="proxied",method="POST"\} [1-9]/);
@@ -244,6 +237,6 @@ test("operators scrape Prometheus metrics with the token, without user or deploy
   assert.match(text, /gatehouse_circuits\{state="open"\}/);
   assert.match(text, /gatehouse_request_log_queue_depth \d+/);
   assert.match(text, /gatehouse_rate_limiter_failures \d+/);
-  assert.doesNotMatch(text, new RegExp(deployment.id));
-  assert.doesNotMatch(text, new RegExp(owner.id));
+  assert.doesNotMatch(text, new RegExp(h.deployment.id));
+  assert.doesNotMatch(text, new RegExp(h.owner.id));
 });

@@ -1,41 +1,39 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
-import { appUrl, newDeployment, newUser, type TestUser } from "@/tests/support/fixtures";
-import { signIn } from "@/tests/support/session";
+import { type Harness, harness } from "@/testkit/harness";
+import { signIn } from "@/testkit/session";
+import { currentPass } from "@/testkit/suite";
 
-let app: string;
-let owner: TestUser;
-
-before(async () => {
-  app = appUrl();
-  owner = await newUser();
+let h: Harness<null>;
+before(async (t) => {
+  h = await harness(t, { upstream: null });
 });
 
 test("the dashboard sends visitors without a session to sign-in and back", async () => {
-  const response = await fetch(`${app}/dashboard`, { redirect: "manual" });
+  const response = await fetch(`${h.app}/dashboard`, { redirect: "manual" });
   assert.equal(response.status, 307);
-  const location = new URL(response.headers.get("location")!, app);
-  assert.equal(location.origin, app, "the host the browser used");
+  const location = new URL(response.headers.get("location")!, h.app);
+  assert.equal(location.origin, h.app, "the host the browser used");
   assert.equal(location.pathname + location.search, "/signin?callbackUrl=%2Fdashboard");
 });
 
 test("the dashboard lists the signed-in user's deployments with their gateway links, and only theirs", async () => {
-  const mine = await newDeployment(owner, "http://127.0.0.1:9");
-  const theirs = await newDeployment(await newUser(), "http://127.0.0.1:9");
-  const html = await (await fetch(`${app}/dashboard`, { headers: { cookie: owner.cookie } })).text();
+  const mine = await h.deploy({ target: "http://127.0.0.1:9" });
+  const theirs = await h.deploy({ owner: await h.newUser(), target: "http://127.0.0.1:9" });
+  const html = await (await fetch(`${h.app}/dashboard`, { headers: { cookie: h.owner.cookie } })).text();
   assert.match(html, new RegExp(mine.name));
   assert.match(html, new RegExp(`${mine.path}/`));
   assert.doesNotMatch(html, new RegExp(theirs.name));
 });
 
 test("an empty dashboard explains how deployments appear", async () => {
-  const html = await (await fetch(`${app}/dashboard`, { headers: { cookie: (await newUser()).cookie } })).text();
+  const html = await (await fetch(`${h.app}/dashboard`, { headers: { cookie: (await h.newUser()).cookie } })).text();
   assert.match(html, /No deployments yet/);
 });
 
 test("the liveness endpoint answers without a session", async () => {
-  const response = await fetch(`${app}/api/health/live`, { redirect: "manual" });
+  const response = await fetch(`${h.app}/api/health/live`, { redirect: "manual" });
   assert.equal(response.status, 200);
   assert.deepEqual(await response.json(), { status: "ok" });
 });
@@ -46,7 +44,7 @@ test("sign-in, sign-up and sign-out pages render", async () => {
     ["/signup", "Create an account"],
     ["/signout", "Sign out"],
   ]) {
-    const response = await fetch(`${app}${path}`);
+    const response = await fetch(`${h.app}${path}`);
     assert.equal(response.status, 200, path);
     assert.match(await response.text(), new RegExp(text), path);
   }
@@ -54,9 +52,9 @@ test("sign-in, sign-up and sign-out pages render", async () => {
 
 test("sign-up creates an account that can sign in; bad and duplicate input get problems", async () => {
   const email = `signup-${randomUUID()}@example.test`;
-  const post = (body: unknown) => fetch(`${app}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const post = (body: unknown) => fetch(`${h.app}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   assert.equal((await post({ email, password: "a fine password" })).status, 201);
-  assert.ok(await signIn(app, email, "a fine password"));
+  assert.ok(await signIn(h.app, email, "a fine password"));
 
   const duplicate = await post({ email: email.toUpperCase(), password: "a fine password" });
   assert.equal(duplicate.status, 409);
@@ -69,31 +67,30 @@ test("sign-up creates an account that can sign in; bad and duplicate input get p
 });
 
 test("a wrong password gives no session", async () => {
-  await assert.rejects(signIn(app, owner.email, "wrong password"), /Sign-in failed/);
+  await assert.rejects(signIn(h.app, h.owner.email, "wrong password"), /Sign-in failed/);
 });
 
 test("readiness reports the database, migrations and (when configured) Redis", async () => {
-  const response = await fetch(`${app}/api/health/ready`);
+  const response = await fetch(`${h.app}/api/health/ready`);
   assert.equal(response.status, 200);
   const body = await response.json();
   assert.equal(body.status, "ready");
   assert.deepEqual(body.checks.database, { ok: true });
   assert.deepEqual(body.checks.migrations, { ok: true });
-  if (process.env.GATEHOUSE_TEST_GATEWAY_MODE === "fast" && process.env.GATEHOUSE_TEST_DATABASE === "postgres")
-    assert.deepEqual(body.checks.redis, { ok: true });
+  if (currentPass()?.redis) assert.deepEqual(body.checks.redis, { ok: true });
 });
 
 test("static files: the favicon and brand mark the pages use, and robots.txt keeping the gateway and dashboard out of search engines", async () => {
-  const favicon = await fetch(`${app}/favicon.ico`);
+  const favicon = await fetch(`${h.app}/favicon.ico`);
   assert.equal(favicon.status, 200);
   assert.deepEqual([...new Uint8Array(await favicon.arrayBuffer()).subarray(0, 4)], [0, 0, 1, 0], "an ICO file");
-  const signInPage = await (await fetch(`${app}/signin`)).text();
+  const signInPage = await (await fetch(`${h.app}/signin`)).text();
   assert.match(signInPage, /<link rel="icon" href="\/favicon\.ico[^"]*"/);
   assert.match(signInPage, /src="\/brand\.svg"/);
-  const brand = await fetch(`${app}/brand.svg`);
+  const brand = await fetch(`${h.app}/brand.svg`);
   assert.equal(brand.status, 200);
   assert.match(brand.headers.get("content-type") ?? "", /image\/svg\+xml/);
-  const robots = await (await fetch(`${app}/robots.txt`)).text();
+  const robots = await (await fetch(`${h.app}/robots.txt`)).text();
   assert.match(robots, /^Disallow: \/api\/$/m);
   assert.match(robots, /^Disallow: \/dashboard$/m);
 });

@@ -1,14 +1,11 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
-import { appUrl, newUser, type TestUser } from "@/tests/support/fixtures";
+import { type Harness, harness } from "@/testkit/harness";
 
-let app: string;
-let owner: TestUser;
-
-before(async () => {
-  app = appUrl();
-  owner = await newUser();
+let h: Harness<null>;
+before(async (t) => {
+  h = await harness(t, { upstream: null });
 });
 
 /** A problem as RFC 9457 describes it, carrying the request id the client sent. */
@@ -26,20 +23,20 @@ async function assertProblem(response: Response, status: number, slug: string, r
 
 test("the hub's API and the gateway write the same problem body, with the request id the client sent", async () => {
   const requestId = `problem-${randomUUID()}`;
-  const hub = await fetch(`${app}/api/deployments/${randomUUID()}`, {
+  const hub = await fetch(`${h.app}/api/deployments/${randomUUID()}`, {
     method: "PATCH",
-    headers: { cookie: owner.cookie, "content-type": "application/json", "x-request-id": requestId },
+    headers: { cookie: h.owner.cookie, "content-type": "application/json", "x-request-id": requestId },
     body: "{not json",
   });
   await assertProblem(hub, 400, "invalid-json", requestId);
 
-  const gateway = await fetch(`${app}/api/gateway/${owner.id}/${randomUUID()}/`, { headers: { cookie: owner.cookie, "x-request-id": requestId } });
+  const gateway = await fetch(`${h.app}/api/gateway/${h.owner.id}/${randomUUID()}/`, { headers: { cookie: h.owner.cookie, "x-request-id": requestId } });
   await assertProblem(gateway, 404, "deployment-not-found", requestId);
 });
 
 test("a hub validation problem lists every field that is wrong", async () => {
   const requestId = `problem-${randomUUID()}`;
-  const response = await fetch(`${app}/api/signup`, {
+  const response = await fetch(`${h.app}/api/signup`, {
     method: "POST",
     headers: { "content-type": "application/json", "x-request-id": requestId },
     body: JSON.stringify({ email: "not an email", password: "" }),
@@ -49,7 +46,7 @@ test("a hub validation problem lists every field that is wrong", async () => {
 });
 
 test("a malformed request id is replaced by one of the app's own", async () => {
-  const response = await fetch(`${app}/api/signup`, { method: "POST", headers: { "x-request-id": "bad id!" }, body: "{" });
+  const response = await fetch(`${h.app}/api/signup`, { method: "POST", headers: { "x-request-id": "bad id!" }, body: "{" });
   assert.equal(response.status, 400);
   const body = await response.json();
   assert.match(body.requestId, /^[0-9a-f-]{36}$/);

@@ -9,13 +9,14 @@ import type { RoutableDeployment } from "@/lib/deployments/cache";
 import { RateLimiter, type RateRule } from "@/lib/gateway/rate-limit";
 import { Problem } from "@/lib/http/problems";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
-import { testSecret } from "@/tests/support/app";
-import { clearOfWindowEnd } from "@/tests/support/fixtures";
-import { DisposableRedis } from "@/tests/support/redis-server";
+import { testSecret } from "@/testkit/app";
+import { DisposableRedis } from "@/testkit/redis-server";
+import { skipUnless } from "@/testkit/suite";
+import { clearOfWindowEnd } from "@/testkit/wait";
 
 // The gateway's limiter against a redis-server of its own, whose command counts are this file's alone;
 // once, on the PostgreSQL + Redis run. Two RateLimiters sharing it stand for two gateway instances.
-const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+const skip = skipUnless({ database: "postgres", gateway: "fast" });
 
 const server = new DisposableRedis();
 const connections: TcpRequester[] = [];

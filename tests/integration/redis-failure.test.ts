@@ -1,41 +1,39 @@
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { type RunningApp, startApp } from "@/tests/support/app";
-import { newDeployment, newUser, patchDeployment, sleep, type TestUser } from "@/tests/support/fixtures";
-import { DisposableRedis } from "@/tests/support/redis-server";
-import { TestUpstream } from "@/tests/support/upstream";
+import { before, test } from "node:test";
+import type { RunningApp } from "@/testkit/app";
+import { type Harness, harness } from "@/testkit/harness";
+import { DisposableRedis } from "@/testkit/redis-server";
+import { skipUnless } from "@/testkit/suite";
+import type { TestUpstream } from "@/testkit/upstream";
+import { sleep } from "@/testkit/wait";
 
 // Starts its own redis-server and apps; once, on the PostgreSQL + Redis run.
-const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+const skip = skipUnless({ database: "postgres", gateway: "fast" });
 
 const redis = new DisposableRedis();
-const upstream = new TestUpstream();
+let h: Harness<TestUpstream>;
 let allowing: RunningApp;
 let denying: RunningApp;
-let owner: TestUser;
 
-before(async () => {
+before(async (t) => {
   if (skip) return;
-  await Promise.all([redis.start(), upstream.start()]);
+  h = await harness(t, { deployment: false });
+  // Stopped after the apps, which are started after it.
+  h.defer(() => redis.stop());
+  await redis.start();
   // The default deadline: what keeps requests moving while Redis is gone is part of what is tested.
-  const env = { DATABASE_URL: process.env.DATABASE_URL, REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150" };
-  [allowing, denying] = await Promise.all([
-    startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" }),
-    startApp({ ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" }),
+  const env = { REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150" };
+  [allowing, denying] = await h.startApps([
+    { ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" },
+    { ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" },
   ]);
-  owner = await newUser();
-});
-after(async () => {
-  await Promise.all([allowing?.stop(), denying?.stop()]);
-  await redis.stop();
-  await upstream.stop();
 });
 
-const call = (app: RunningApp, path: string) => fetch(`${app.url}${path}`, { headers: { cookie: owner.cookie } });
+const call = (app: RunningApp, path: string) => h.call(path, { app });
 
 test("with Redis down, `allow` lets requests through and `deny` refuses with 503, never 500; limits resume when Redis returns", { skip }, async () => {
-  const deployment = await newDeployment(owner, upstream.url);
-  assert.equal((await patchDeployment(owner, deployment.id, { rateLimit: "3/1m", rateLimitAlgorithm: "token" }, allowing.url)).status, 200);
+  const deployment = await h.deploy();
+  assert.equal((await h.patch(deployment.id, { rateLimit: "3/1m", rateLimitAlgorithm: "token" }, { app: allowing })).status, 200);
   await sleep(100);
   assert.equal((await call(allowing, `${deployment.path}/`)).status, 200);
 

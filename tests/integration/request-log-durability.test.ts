@@ -1,55 +1,55 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import pg from "pg";
 import { applyMigrations } from "@/lib/database/migrations";
-import { type RunningApp, startApp } from "@/tests/support/app";
-import { newUser, sleep, type TestUser } from "@/tests/support/fixtures";
-import { DisposablePostgres } from "@/tests/support/postgres-server";
-import { TestUpstream } from "@/tests/support/upstream";
+import type { RunningApp } from "@/testkit/app";
+import { type Harness, harness } from "@/testkit/harness";
+import { DisposablePostgres } from "@/testkit/postgres-server";
+import { skipUnless } from "@/testkit/suite";
+import type { TestUpstream } from "@/testkit/upstream";
+import { sleep } from "@/testkit/wait";
 
 // Starts its own PostgreSQL cluster and app (the shared server must stay up); once, on the PostgreSQL + Redis run.
-const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+const skip = skipUnless({ database: "postgres", gateway: "fast" });
 
 const postgres = new DisposablePostgres();
-const upstream = new TestUpstream();
+let h: Harness<TestUpstream>;
 let database: pg.Pool;
 let app: RunningApp;
-let owner: TestUser;
 let deploymentPath: string;
 let deploymentId: string;
 
-before(async () => {
+before(async (t) => {
   if (skip) return;
-  await Promise.all([postgres.create(), upstream.start()]);
+  // The owner signs in through the suite's app; the deployment lives in the cluster below.
+  h = await harness(t, { deployment: false });
+  h.defer(() => postgres.destroy());
+  await postgres.create();
   const url = await postgres.url();
   await applyMigrations(url);
   database = new pg.Pool({ connectionString: url, max: 2 });
   database.on("error", () => undefined);
-  app = await startApp({
-    DATABASE_URL: url,
-    // The client address comes from a trusted proxy's X-Forwarded-For, and its country from the local database.
-    GATEWAY_TRUSTED_PROXIES: "1",
-    GATEWAY_COUNTRY_HEADER: "",
-    // The gateway keeps serving from its cache while the database is away.
-    GATEWAY_DEPLOYMENT_CACHE_TTL_MS: "600000",
-    GATEWAY_RATE_LIMIT_USER: "1000000/1m",
-  });
+  h.defer(() => database.end());
+  [app] = await h.startApps([
+    {
+      DATABASE_URL: url,
+      // The client address comes from a trusted proxy's X-Forwarded-For, and its country from the local database.
+      GATEWAY_TRUSTED_PROXIES: "1",
+      GATEWAY_COUNTRY_HEADER: "",
+      // The gateway keeps serving from its cache while the database is away.
+      GATEWAY_DEPLOYMENT_CACHE_TTL_MS: "600000",
+      GATEWAY_RATE_LIMIT_USER: "1000000/1m",
+    },
+  ]);
   // The session is a JWT: a user signed in through the suite's app is the same user here, given the same id.
-  owner = await newUser();
   deploymentId = `dur-${randomUUID()}`;
-  await database.query(`insert into "User" (id, email) values ($1, $2)`, [owner.id, owner.email]);
+  await database.query(`insert into "User" (id, email) values ($1, $2)`, [h.owner.id, h.owner.email]);
   await database.query(
     `insert into "Deployment" (id, "userId", name, target, "rateLimit", "rateLimitWindowSeconds", "updatedAt") values ($1, $2, 'durable', $3, 1000000, 60, now())`,
-    [deploymentId, owner.id, upstream.url],
+    [deploymentId, h.owner.id, h.upstream.url],
   );
-  deploymentPath = `/api/gateway/${owner.id}/${deploymentId}`;
-});
-after(async () => {
-  await app?.stop();
-  await database?.end();
-  await postgres.destroy();
-  await upstream.stop();
+  deploymentPath = `/api/gateway/${h.owner.id}/${deploymentId}`;
 });
 
 test("with PostgreSQL stopped for a few seconds mid-load, every request's row is written once it is back", { skip }, async () => {
@@ -63,7 +63,7 @@ test("with PostgreSQL stopped for a few seconds mid-load, every request's row is
       while (running) {
         const i = sent++;
         const response = await fetch(`${app.url}${deploymentPath}/n/${i}`, {
-          headers: { cookie: owner.cookie, "x-request-id": `${prefix}-${i}`, "x-forwarded-for": "81.2.69.142" },
+          headers: { cookie: h.owner.cookie, "x-request-id": `${prefix}-${i}`, "x-forwarded-for": "81.2.69.142" },
         });
         const body = await response.text();
         if (response.status !== 200) {

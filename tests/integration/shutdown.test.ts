@@ -1,22 +1,22 @@
 import assert from "node:assert/strict";
 import { createHash, randomUUID } from "node:crypto";
-import { after, test } from "node:test";
+import { test } from "node:test";
 import { db } from "@/lib/db";
-import { startApp } from "@/tests/support/app";
-import { newDeployment, newUser, sleep } from "@/tests/support/fixtures";
-import { type Echo, TestUpstream } from "@/tests/support/upstream";
+import { harness } from "@/testkit/harness";
+import { skipUnless } from "@/testkit/suite";
+import type { Echo } from "@/testkit/upstream";
+import { sleep } from "@/testkit/wait";
 
 // Starts and stops its own app; once, on the PostgreSQL fast-path run.
-const skip = process.env.GATEHOUSE_TEST_DATABASE !== "postgres" || process.env.GATEHOUSE_TEST_GATEWAY_MODE !== "fast";
+const skip = skipUnless({ database: "postgres", gateway: "fast" });
 
-const upstream = new TestUpstream();
-after(() => upstream.stop());
-
-test("on SIGTERM an upload in flight completes, a long event stream is ended at the deadline, and the process exits 0", { skip }, async () => {
-  await upstream.start();
-  const app = await startApp({ DATABASE_URL: process.env.DATABASE_URL, SHUTDOWN_DEADLINE_MS: "3000" });
-  const owner = await newUser();
-  const deployment = await newDeployment(owner, upstream.url);
+test("on SIGTERM an upload in flight completes, a long event stream is ended at the deadline, and the process exits 0", { skip }, async (t) => {
+  const {
+    apps: [app],
+    owner,
+    deployment,
+    upstream,
+  } = await harness(t, { apps: [{ SHUTDOWN_DEADLINE_MS: "3000" }] });
 
   const stream = await fetch(`${app.url}${deployment.path}/sse?hold=${randomUUID()}`, { headers: { cookie: owner.cookie } });
   assert.equal(stream.status, 200);

@@ -1,26 +1,24 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
-import { after, before, test } from "node:test";
+import { before, test } from "node:test";
 import WebSocket from "ws";
 import { db } from "@/lib/db";
-import { appUrl, newDeployment, newUser, sleep, type TestUser } from "@/tests/support/fixtures";
-import { startWebSocketUpstream } from "@/tests/support/websocket-upstream";
+import { type Harness, harness } from "@/testkit/harness";
+import type { TestUser } from "@/testkit/users";
+import { sleep, waitFor } from "@/testkit/wait";
+import { WebSocketUpstream } from "@/testkit/websocket-upstream";
 
-let upstream: Awaited<ReturnType<typeof startWebSocketUpstream>>;
-let owner: TestUser;
+let h: Harness<WebSocketUpstream>;
 let other: TestUser;
-let wsBase: string;
-
-before(async () => {
-  wsBase = appUrl().replace(/^http/, "ws");
-  upstream = await startWebSocketUpstream();
-  [owner, other] = await Promise.all([newUser(), newUser()]);
+before(async (t) => {
+  h = await harness(t, { upstream: new WebSocketUpstream(), deployment: false });
+  other = await h.newUser();
 });
-after(() => upstream.stop());
 
 function connect(path: string, cookie?: string, requestId?: string): WebSocket {
-  return new WebSocket(`${wsBase}${path}`, { headers: { ...(cookie ? { cookie } : {}), ...(requestId ? { "x-request-id": requestId } : {}) } });
+  const headers = { ...(cookie ? { cookie } : {}), ...(requestId ? { "x-request-id": requestId } : {}) };
+  return new WebSocket(`${h.app.replace(/^http/, "ws")}${path}`, { headers });
 }
 
 async function refusal(path: string, cookie?: string, requestId?: string): Promise<number> {
@@ -33,8 +31,8 @@ async function refusal(path: string, cookie?: string, requestId?: string): Promi
 }
 
 test("text and binary frames echo through the gateway, and close codes pass through", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
-  const socket = connect(`${deployment.path}/socket?room=1`, owner.cookie);
+  const deployment = await h.deploy();
+  const socket = connect(`${deployment.path}/socket?room=1`, h.owner.cookie);
   await once(socket, "open");
 
   socket.send("hello through the gateway");
@@ -53,45 +51,41 @@ test("text and binary frames echo through the gateway, and close codes pass thro
   assert.equal(code, 4001);
   assert.equal(reason.toString(), "bye");
 
-  const handshake = upstream.handshakes.at(-1)!;
-  assert.equal(handshake["x-gatehouse-user-id"], owner.id);
+  const handshake = h.upstream.handshakes.at(-1)!;
+  assert.equal(handshake["x-gatehouse-user-id"], h.owner.id);
   assert.equal(handshake["x-forwarded-prefix"], deployment.path);
   assert.doesNotMatch(String(handshake.cookie ?? ""), /next-auth/);
 });
 
 test("refused upgrades get their HTTP status before any switch", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
-  const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
-  const theirs = await newDeployment(other, upstream.url);
+  const deployment = await h.deploy();
+  const stopped = await h.deploy({ status: "stopped" });
+  const theirs = await h.deploy({ owner: other });
   assert.equal(await refusal(`${deployment.path}/socket`), 401);
   assert.equal(await refusal(`${deployment.path}/socket`, other.cookie), 403);
-  assert.equal(await refusal(`/api/gateway/${owner.id}/${theirs.id}/socket`, owner.cookie), 404);
-  assert.equal(await refusal(`${stopped.path}/socket`, owner.cookie), 503);
-  assert.equal(await refusal(`${deployment.path}/..%2fsocket`, owner.cookie), 400);
+  assert.equal(await refusal(`/api/gateway/${h.owner.id}/${theirs.id}/socket`, h.owner.cookie), 404);
+  assert.equal(await refusal(`${stopped.path}/socket`, h.owner.cookie), 503);
+  assert.equal(await refusal(`${deployment.path}/..%2fsocket`, h.owner.cookie), 400);
 });
 
 test("a deployment that is not a WebSocket server gives 502", async () => {
-  const deployment = await newDeployment(owner, "http://127.0.0.1:9");
-  assert.equal(await refusal(`${deployment.path}/socket`, owner.cookie), 502);
+  const deployment = await h.deploy({ target: "http://127.0.0.1:9" });
+  assert.equal(await refusal(`${deployment.path}/socket`, h.owner.cookie), 502);
 });
 
 /** The request-log rows of one request id, once the recorder has written at least one (it flushes every second). */
 async function loggedRows(requestId: string) {
-  for (let waited = 0; waited < 10_000; waited += 200) {
-    const rows = await db().requestLog.findMany({ where: { requestId } });
-    if (rows.length) return rows;
-    await sleep(200);
-  }
-  return [];
+  await waitFor(async () => (await db().requestLog.count({ where: { requestId } })) > 0, { timeoutMs: 10_000, intervalMs: 200 });
+  return db().requestLog.findMany({ where: { requestId } });
 }
 
 /** Longer than the recorder's flush interval: a row that was going to be written has been by then. */
 const pastOneFlush = () => sleep(1_500);
 
 test("a WebSocket connection is recorded once, when it closes: 101, its duration and bytes both ways", async () => {
-  const deployment = await newDeployment(owner, upstream.url);
+  const deployment = await h.deploy();
   const requestId = `ws-${randomUUID()}`;
-  const socket = connect(`${deployment.path}/socket?room=1`, owner.cookie, requestId);
+  const socket = connect(`${deployment.path}/socket?room=1`, h.owner.cookie, requestId);
   await once(socket, "open");
   const message = "x".repeat(300);
   socket.send(message);
@@ -101,15 +95,15 @@ test("a WebSocket connection is recorded once, when it closes: 101, its duration
 
   socket.send("close:1000:done");
   await once(socket, "close");
-  const rows = await loggedRows(requestId);
+  const [row, ...more] = await loggedRows(requestId);
+  assert.equal(more.length, 0);
   await pastOneFlush();
   assert.equal(await db().requestLog.count({ where: { requestId } }), 1, "exactly one row");
-  const [row] = rows;
   assert.equal(row.status, 101);
   assert.equal(row.outcome, "proxied");
   assert.equal(row.method, "GET");
   assert.equal(row.path, "/socket");
-  assert.equal(row.userId, owner.id);
+  assert.equal(row.userId, h.owner.id);
   assert.equal(row.deploymentId, deployment.id);
   assert.ok(row.durationMs >= 1_500, `the connection's whole life (${row.durationMs} ms)`);
   assert.ok(row.ttfbMs !== null && row.ttfbMs <= row.durationMs);
@@ -118,11 +112,11 @@ test("a WebSocket connection is recorded once, when it closes: 101, its duration
 });
 
 test("a refused upgrade is recorded like a refused request", async () => {
-  const stopped = await newDeployment(owner, upstream.url, { status: "stopped" });
+  const stopped = await h.deploy({ status: "stopped" });
   const anonymous = `ws-${randomUUID()}`;
   const notRunning = `ws-${randomUUID()}`;
   assert.equal(await refusal(`${stopped.path}/socket`, undefined, anonymous), 401);
-  assert.equal(await refusal(`${stopped.path}/socket`, owner.cookie, notRunning), 503);
+  assert.equal(await refusal(`${stopped.path}/socket`, h.owner.cookie, notRunning), 503);
 
   const [unauthenticated] = await loggedRows(anonymous);
   assert.equal(unauthenticated.status, 401);
@@ -132,7 +126,7 @@ test("a refused upgrade is recorded like a refused request", async () => {
   const [refused] = await loggedRows(notRunning);
   assert.equal(refused.status, 503);
   assert.equal(refused.outcome, "refused");
-  assert.equal(refused.userId, owner.id);
+  assert.equal(refused.userId, h.owner.id);
   assert.equal(refused.deploymentId, stopped.id);
   await pastOneFlush();
   assert.equal(await db().requestLog.count({ where: { requestId: { in: [anonymous, notRunning] } } }), 2, "one row each");

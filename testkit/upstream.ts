@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { gzipSync } from "node:zlib";
+import { LoopbackServer } from "./loopback-server";
 
 /** What the echo route reports back: what the deployment actually received. */
 export interface Echo {
@@ -17,8 +17,7 @@ export interface Echo {
  * A real upstream for the gateway tests: echo, assets, SSE, slow, dying and hanging routes, cookies and
  * redirects. It records which requests the client abandoned, so tests can see aborts propagate.
  */
-export class TestUpstream {
-  readonly server: Server;
+export class TestUpstream extends LoopbackServer {
   /** Requests (by x-test-id) whose connection closed before the upstream answered. */
   readonly aborted = new Set<string>();
   /** Test ids (x-test-id) of the requests that reached this upstream. */
@@ -30,27 +29,14 @@ export class TestUpstream {
   private readonly waiting = new Map<string, () => void>();
 
   constructor() {
-    this.server = createServer((request, response) => {
-      this.requestCount.value++;
-      this.route(request, response).catch((error) => {
-        response.destroy(error);
-      });
-    });
-  }
-
-  async start(): Promise<string> {
-    this.server.listen(0, "127.0.0.1");
-    await once(this.server, "listening");
-    return this.url;
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    this.server.close();
+    super(
+      createServer((request, response) => {
+        this.requestCount.value++;
+        this.route(request, response).catch((error) => {
+          response.destroy(error);
+        });
+      }),
+    );
   }
 
   /** Lets a held SSE stream send its next event. */
@@ -167,15 +153,4 @@ export class TestUpstream {
     }
     response.end();
   }
-}
-
-/** A port on which nothing listens: connections to it are refused. */
-export async function refusingPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }

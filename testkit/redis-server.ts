@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createConnection } from "node:net";
 import { freePort } from "./app";
+import { waitFor } from "./wait";
 
 /** A redis-server of the test's own, on a spare port, that the test may stop and start again. */
 export class DisposableRedis {
@@ -20,10 +21,7 @@ export class DisposableRedis {
   async start(): Promise<void> {
     const port = await this.port;
     this.child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-    for (let i = 0; i < 50; i++) {
-      if (await answers(port)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    if (await waitFor(() => answers(port), { timeoutMs: 5_000, intervalMs: 100 })) return;
     throw new Error(`redis-server did not start on port ${port}`);
   }
 
