@@ -1,4 +1,3 @@
-import { config } from "@/lib/config";
 import { pendingMigrations } from "@/lib/database/migrations";
 import { databaseUrl, db } from "@/lib/db";
 import { sharedRedis } from "@/lib/redis/client";
@@ -22,8 +21,7 @@ async function check(work: () => Promise<string | undefined>): Promise<{ ok: boo
 
 /** Whether this instance can serve: database reachable and migrated, Redis reachable when configured. */
 export async function readiness(): Promise<Readiness> {
-  const settings = config();
-  const redis = sharedRedis(settings);
+  const redis = sharedRedis();
   const checks: Readiness["checks"] = {
     database: await check(async () => {
       await db().$queryRaw`select 1`;

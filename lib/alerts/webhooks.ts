@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { type Agent, fetch } from "undici";
+import { fetch } from "undici";
 import { ruleConditionFields } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
@@ -56,9 +56,7 @@ function loadDeliveries(ids: string[]) {
 }
 
 /** One connection pool for every delivery; internal addresses only when ALERTS_WEBHOOK_ALLOW_INTERNAL is set. */
-function dispatcher(): Agent {
-  return processSingleton("webhook-dispatcher", () => outboundDispatcher(config().ALERTS_WEBHOOK_ALLOW_INTERNAL));
-}
+const dispatcher = processSingleton("webhook-dispatcher", () => outboundDispatcher(config().ALERTS_WEBHOOK_ALLOW_INTERNAL));
 
 /** Sends one notification; resolves with null on a 2xx answer, else with what went wrong. */
 async function send(alert: Delivery, timeoutMs: number): Promise<string | null> {

@@ -33,7 +33,7 @@ const tokenCache = processSingleton("api-token-cache", () => new TtlCache({ max:
 /** The user an API token belongs to, or null. Cached for 30 s. */
 export function userIdForApiToken(token: string): Awaitable<string | null> {
   if (!token.startsWith(apiTokenPrefix)) return null;
-  return tokenCache.get(hashToken(token));
+  return tokenCache().get(hashToken(token));
 }
 
 async function userIdForHash(hash: string): Promise<string | null> {

@@ -50,13 +50,8 @@ async function load(id: string): Promise<RoutableDeployment | null> {
   };
 }
 
-let shared: TtlCache<RoutableDeployment | null> | undefined;
-
-/** Built on first use, when the configuration is known; held here too, sparing the hot path the global lookup. */
-function cache(): TtlCache<RoutableDeployment | null> {
-  if (!shared) shared = processSingleton("deployment-cache", () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load }));
-  return shared;
-}
+/** Built on first use, when the configuration is known. */
+const cache = processSingleton("deployment-cache", () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load }));
 
 /**
  * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Changes made through this process

@@ -1,5 +1,4 @@
 import type { Redis } from "@upstash/redis";
-import { config } from "@/lib/config";
 import { sharedRedis } from "@/lib/redis/client";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
@@ -62,12 +61,10 @@ export class RedisCircuitStore implements CircuitStore {
 }
 
 /** Where this process keeps circuits: one store shared by the gateway and the pages that show circuit state. */
-export function circuitStore(): CircuitStore {
-  return processSingleton("circuit-store", () => {
-    const redis = sharedRedis(config());
-    return redis ? new RedisCircuitStore(redis) : new MemoryCircuitStore();
-  });
-}
+export const circuitStore = processSingleton<CircuitStore>("circuit-store", () => {
+  const redis = sharedRedis();
+  return redis ? new RedisCircuitStore(redis) : new MemoryCircuitStore();
+});
 
 /** A deployment's circuit as the instances agree on it, for pages: read from the store, never from the gateway. */
 export async function circuitState(deploymentId: string): Promise<CircuitState> {

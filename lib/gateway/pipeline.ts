@@ -94,11 +94,11 @@ const maxLoggedPath = 512;
  * WebSocket upgrades take the same stages from target to breaker, forward the upgrade, and are
  * recorded when their socket closes.
  */
-export class Gateway {
+class Gateway {
   private readonly settings = config();
   private readonly authenticator = new Authenticator(this.settings.NEXTAUTH_SECRET);
   private readonly forwarder = new Forwarder(this.settings);
-  private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis(this.settings));
+  private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis());
   private readonly metrics = gatewayMetrics();
   private readonly breakers = new CircuitBreakers(this.settings, circuitStore(), (transition) => {
     this.metrics.circuitChanged(transition.deploymentId, transition.to);
@@ -346,6 +346,4 @@ async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number) 
 }
 
 /** The process's gateway: its connection pool, limiters, breakers and derived keys outlive requests. */
-export function gateway(): Gateway {
-  return processSingleton("gateway", () => new Gateway());
-}
+export const gateway = processSingleton("gateway", () => new Gateway());

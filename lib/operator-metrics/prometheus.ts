@@ -77,6 +77,4 @@ class GatewayMetrics {
 }
 
 /** The process's metrics, shared by the fast path and Next's bundle. */
-export function gatewayMetrics(): GatewayMetrics {
-  return processSingleton("gateway-metrics", () => new GatewayMetrics());
-}
+export const gatewayMetrics = processSingleton("gateway-metrics", () => new GatewayMetrics());

@@ -1,5 +1,5 @@
 import { Redis } from "@upstash/redis";
-import type { Config } from "@/lib/config";
+import { type Config, config } from "@/lib/config";
 import { TcpRequester } from "@/lib/redis/tcp-requester";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
@@ -18,6 +18,4 @@ function connectRedis(settings: RedisSettings): Redis | null {
  * The process's shared Redis for rate limits and breaker state, or null for a single instance (in
  * memory). One per process: the fast path, Next's bundle and the health check share its connection.
  */
-export function sharedRedis(settings: RedisSettings): Redis | null {
-  return processSingleton("redis", () => connectRedis(settings));
-}
+export const sharedRedis = processSingleton("redis", () => connectRedis(config()));

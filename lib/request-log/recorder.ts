@@ -22,7 +22,7 @@ export interface RequestRow {
   userAgentFamily: string | null;
 }
 
-export interface RecorderOptions {
+interface RecorderOptions {
   /** Rows kept while the database is slow or down; past it rows are dropped, and counted. */
   maxBuffered: number;
   batchSize: number;
@@ -41,7 +41,7 @@ function isRejectedData(error: unknown): boolean {
  * Buffers request rows and writes them in batches, one insert per batch, off the request path:
  * `record` never waits. When the database fails, batches stay buffered and are retried with backoff.
  */
-export class Recorder {
+class Recorder {
   private buffer: RequestRow[] = [];
   private flushing: Promise<void> | undefined;
   private backoffMs = 0;
@@ -117,14 +117,7 @@ export class Recorder {
 }
 
 /** The process's recorder, shared by the fast path and Next's bundle. */
-export function requestRecorder(): Recorder {
-  return processSingleton(
-    "request-recorder",
-    () =>
-      new Recorder((rows) => writeRequestBatch(pool(), rows), {
-        maxBuffered: 100_000,
-        batchSize: 500,
-        intervalMs: 1_000,
-      }),
-  );
-}
+export const requestRecorder = processSingleton(
+  "request-recorder",
+  () => new Recorder((rows) => writeRequestBatch(pool(), rows), { maxBuffered: 100_000, batchSize: 500, intervalMs: 1_000 }),
+);
