@@ -16,7 +16,6 @@ import { type TimeRange, timeRanges } from "@/lib/analytics/time-ranges";
 import { closeDatabase } from "@/lib/db";
 import { type BreakdownDimension, breakdownDimensions } from "@/lib/request-log/dimensions";
 import { latencyBucketCount } from "@/lib/request-log/latency";
-import { testSecret } from "@/testkit/app";
 import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
 
 const adminUrl = process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl();
@@ -100,8 +99,7 @@ async function median(run: () => Promise<unknown>): Promise<number> {
 async function main(): Promise<number> {
   progress("scratch database and migrations");
   const database = await createScratchDatabase("gatehouse_bench_dashboard", { adminUrl, migrate: true });
-  // The queries run in this process, through the app's own database module, which reads the configuration.
-  Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret });
+  process.env.DATABASE_URL = database.url;
   const client = new pg.Client({ connectionString: database.url });
   try {
     await client.connect();

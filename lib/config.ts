@@ -118,6 +118,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return result.data;
 }
 
+/**
+ * DATABASE_URL alone, checked as the whole configuration checks it: a script that only queries (the
+ * dashboard bench, a test) needs no other variable.
+ */
+export function configuredDatabaseUrl(): string | undefined {
+  const value = process.env.DATABASE_URL;
+  if (!value) return undefined;
+  const result = environmentSchema.shape.DATABASE_URL.safeParse(value);
+  if (!result.success) throw new ConfigError(result.error.issues.map((issue) => `DATABASE_URL ${issue.message}`));
+  return result.data;
+}
+
 let current: Config | undefined;
 
 /** The process's configuration, parsed on first use and then fixed for the life of the process. */

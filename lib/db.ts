@@ -1,6 +1,6 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { config } from "@/lib/config";
+import { configuredDatabaseUrl } from "@/lib/config";
 import { PrismaClient } from "@/lib/generated/prisma/client.ts";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
@@ -18,7 +18,7 @@ export function connectToEmbeddedDatabase(url: string): void {
 
 /** DATABASE_URL when configured, else the embedded database start-up found. */
 export function databaseUrl(): string {
-  const url = config().DATABASE_URL ?? handles().embeddedUrl;
+  const url = configuredDatabaseUrl() ?? handles().embeddedUrl;
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start` or `npm run dev`, which provide the embedded database.");
   return url;
 }

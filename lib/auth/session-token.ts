@@ -11,7 +11,7 @@ export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;
 
 interface Verdict {
   userId: string | null;
-  /** When the token expires (ms since the epoch); a verdict on a bad token holds for the cache's whole life. */
+  /** When the token expires (ms since the epoch). A bad token's verdict is not kept: garbage must not push out good tokens. */
   expiresAt: number;
 }
 
@@ -50,10 +50,10 @@ export class SessionTokenVerifier {
   private async verify(token: string): Promise<Verdict> {
     try {
       const { payload } = await jwtDecrypt(token, this.key, { clockTolerance: 15 });
-      if (typeof payload.sub !== "string" || !payload.sub) return { userId: null, expiresAt: Number.POSITIVE_INFINITY };
+      if (typeof payload.sub !== "string" || !payload.sub) return { userId: null, expiresAt: Number.NEGATIVE_INFINITY };
       return { userId: payload.sub, expiresAt: (payload.exp ?? 0) * 1000 };
     } catch {
-      return { userId: null, expiresAt: Number.POSITIVE_INFINITY };
+      return { userId: null, expiresAt: Number.NEGATIVE_INFINITY };
     }
   }
 }

@@ -92,7 +92,7 @@ export async function handleGatewayUpgrade(request: IncomingMessage, socket: Dup
   const upstream = answer.socket;
   if (departure.aborted) {
     upstream.destroy();
-    answer.closed(0, 0, false);
+    answer.closed(0, 0, { switched: false, failed: false });
     return;
   }
   socket.write(head(101, answer.headers));
@@ -103,14 +103,14 @@ export async function handleGatewayUpgrade(request: IncomingMessage, socket: Dup
   socket.on("data", (chunk: Buffer) => (bytesIn += chunk.length));
   upstream.on("data", (chunk: Buffer) => (bytesOut += chunk.length));
   let ended = false;
-  const end = () => {
+  const end = (failed: boolean) => {
     if (ended) return;
     ended = true;
     socket.destroy();
     upstream.destroy();
-    answer.closed(bytesIn, bytesOut, true);
+    answer.closed(bytesIn, bytesOut, { switched: true, failed });
   };
-  upstream.on("error", end);
-  upstream.on("close", end);
-  socket.on("close", end);
+  upstream.on("error", () => end(true));
+  upstream.on("close", () => end(false));
+  socket.on("close", () => end(false));
 }

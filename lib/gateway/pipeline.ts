@@ -76,6 +76,8 @@ function settledOutcome(answered: Outcome, clientLeft: boolean, bodyFailed: bool
 }
 
 const maxLoggedPath = 512;
+/** RequestLog.durationMs is an int4: a socket open for weeks must not make its whole batch unwritable. */
+const maxDurationMs = 2_147_483_647;
 
 /**
  * The gateway, built once per process. A request passes these stages in order; each returns what it
@@ -122,9 +124,9 @@ class Gateway {
   private async pass(request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
     const route = resolveGatewayPath(request.path, request.query);
     if ("redirect" in route) return redirect(route.redirect, 308, arrival, "answered");
-    trail.target = route.target;
     // Browsers send preflights without credentials.
     if (isPreflight(request.method, request.headers)) return this.preflight(request, route.target, arrival);
+    trail.target = route.target;
     const admitted = await this.admit(request, route.target, trail);
     const upstream = await this.contact(admitted.ticket, () =>
       this.forwarder.send(
@@ -183,10 +185,11 @@ class Gateway {
       return {
         headers: { ...headers, connection: "Upgrade", upgrade: protocol },
         socket: upstream.socket,
-        closed: (bytesIn, bytesOut, switched) => this.record(request, arrival, trail, 101, settledOutcome("proxied", !switched, false), bytesIn, bytesOut),
+        closed: (bytesIn, bytesOut, { switched, failed }) =>
+          this.record(request, arrival, trail, 101, settledOutcome("proxied", !switched, failed), bytesIn, bytesOut),
       };
     } catch (error) {
-      return this.recorded(request, arrival, trail, await this.refuse(error, request, arrival, trail), () => 0);
+      return this.recorded(request, arrival, trail, this.refuseUpgrade(error, arrival), () => 0);
     }
   }
 
@@ -245,9 +248,10 @@ class Gateway {
     });
   }
 
+  /** A preflight is answered either way, and recorded so: the browser, not the gateway, enforces a refusal. */
   private async preflight(request: GatewayRequest, target: GatewayTarget, arrival: Arrival): Promise<Answer> {
     const headers = preflightHeaders(request.headers.origin, await routableDeployment(target.deploymentId));
-    if (!headers) throw originNotAllowed();
+    if (!headers) return { ...this.rendered(originNotAllowed(), arrival), outcome: "answered" };
     return { status: 204, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome: "answered" };
   }
 
@@ -258,13 +262,20 @@ class Gateway {
     if (problem.status === 401 && wantsHtml(request)) {
       return redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, arrival, problem.outcome);
     }
+    const answer = this.rendered(problem, arrival);
+    return { ...answer, headers: { ...answer.headers, ...(await this.refusalCors(request, trail)) } };
+  }
+
+  /** A refused upgrade: the problem alone, written on the socket before any switch (no sign-in redirect, no CORS). */
+  private refuseUpgrade(error: unknown, arrival: Arrival): Answer {
+    const problem = asProblem(error, arrival.requestId);
+    if (problem.outcome === "client-aborted") return { status: problem.status, headers: {}, body: null, outcome: problem.outcome };
+    return this.rendered(problem, arrival);
+  }
+
+  private rendered(problem: Problem, arrival: Arrival): Answer {
     const { status, headers, body } = renderProblem(problem, arrival.requestId);
-    return {
-      status,
-      headers: { ...headers, ...(await this.refusalCors(request, trail)), ...securityHeaders(arrival.requestId, arrival.secure) },
-      body,
-      outcome: problem.outcome,
-    };
+    return { status, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body, outcome: problem.outcome };
   }
 
   private async refusalCors(request: GatewayRequest, trail: Trail): Promise<OutgoingHttpHeaders> {
@@ -287,8 +298,9 @@ class Gateway {
   }
 
   private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
-    const durationMs = performance.now() - arrival.startedAt;
-    this.metrics.observe(status, outcome, request.method, durationMs / 1000);
+    // A WebSocket's duration is the connection's life; its latency is the time to its 101.
+    const durationMs = Math.min(performance.now() - arrival.startedAt, maxDurationMs);
+    this.metrics.observe(status, outcome, request.method, (status === 101 ? (trail.ttfbMs ?? durationMs) : durationMs) / 1000);
     requestRecorder().record({
       at: arrival.at,
       requestId: arrival.requestId,

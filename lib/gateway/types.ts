@@ -39,8 +39,11 @@ export type ClientSignal = { readonly aborted: boolean } & (AbortSignal | EventE
 export interface GatewayUpgrade {
   headers: OutgoingHttpHeaders;
   socket: Duplex;
-  /** Call once, when both sockets are closed (or the client left before the switch): records the connection. */
-  closed(bytesIn: number, bytesOut: number, switched: boolean): void;
+  /**
+   * Call once, when both sockets are closed: records the connection. `switched` is false when the client
+   * left before the 101; `failed` when the deployment's socket failed rather than closed.
+   */
+  closed(bytesIn: number, bytesOut: number, how: { switched: boolean; failed: boolean }): void;
 }
 
 export interface GatewayResponse {

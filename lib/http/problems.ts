@@ -85,4 +85,4 @@ export const clientAborted = () => new Problem(499, "client-aborted", "Client cl
 
 /** A fault of ours: the client learns only the request id, never the cause. */
 export const internalError = () =>
-  new Problem(500, "internal", "Internal error", "The request failed on our side. Quote the request id when reporting it.", "error");
+  new Problem(500, "internal", "Internal error", "The gateway failed to handle this request. Quote the request id when reporting it.", "error");

@@ -64,8 +64,10 @@ export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; 
     totals.requests++;
     totals.statusClasses[statusClassIndex(row.status)]++;
     if (row.status === 429 && row.outcome === "rate-limited") totals.rateLimited++;
-    totals.durationMsSum += row.durationMs;
-    totals.latencyBuckets[latencyBucket(row.durationMs)]++;
+    // A WebSocket's duration is its connection's life: its latency is the time to its 101.
+    const latencyMs = row.status === 101 ? (row.ttfbMs ?? 0) : row.durationMs;
+    totals.durationMsSum += latencyMs;
+    totals.latencyBuckets[latencyBucket(latencyMs)]++;
     totals.bytesIn += row.bytesIn;
     totals.bytesOut += row.bytesOut;
 

@@ -2,59 +2,82 @@ import { LRUCache } from "lru-cache";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 
 export interface TtlCacheOptions<V> {
-  /** Entries kept; past it the least recently used goes. */
+  /** Answers kept; past it the least recently used goes. */
   max: number;
   /** How long an answer is served from memory; 0 turns caching off. */
   ttlMs: number;
   load: (key: string) => Promise<V>;
-  /** A shorter life for one answer than ttlMs (a credential that expires sooner), in ms. */
+  /** A shorter life for one answer than ttlMs, in ms (a credential that expires sooner); 0 or less keeps it out. */
   ttlOf?: (value: V) => number;
 }
 
+/** One load in progress, shared by every caller that missed meanwhile. */
+interface Flight<V> {
+  answer: Promise<V>;
+  /** Set when the key was invalidated during the load: its answer may predate the change. */
+  stale: boolean;
+}
+
 /**
- * The hot path's one cache: bounded, with a time to live, and concurrent misses sharing one load. A hit
- * answers without a promise; a failed load is not cached; `delete` during a load keeps its answer out.
+ * The hot path's one cache: bounded, with a time to live, concurrent misses sharing one load. A hit
+ * answers without a promise; a failed load is not cached; an invalidation during a load makes every
+ * caller of that load wait for a fresh one. Loads in progress live outside the LRU, so a burst of
+ * distinct misses cannot evict (and restart) each other.
  */
 export class TtlCache<V> {
   // lru-cache stores no null or undefined, so every answer travels in a box.
-  private readonly entries: LRUCache<string, { value: V }> | null;
+  private readonly answers: LRUCache<string, { value: V }> | null;
+  private readonly flights = new Map<string, Flight<V>>();
 
   constructor(private readonly options: TtlCacheOptions<V>) {
-    const { max, ttlMs, load, ttlOf } = options;
-    this.entries =
-      ttlMs > 0
-        ? new LRUCache({
-            max,
-            ttl: ttlMs,
-            fetchMethod: async (key, _stale, { options: fetchOptions }) => {
-              const value = await load(key);
-              if (ttlOf) fetchOptions.ttl = Math.max(1, Math.min(ttlMs, ttlOf(value)));
-              return { value };
-            },
-          })
-        : null;
+    this.answers = options.ttlMs > 0 ? new LRUCache({ max: options.max, ttl: options.ttlMs }) : null;
   }
 
   get(key: string): Awaitable<V> {
-    if (!this.entries) return this.options.load(key);
-    const hit = this.entries.get(key);
+    if (!this.answers) return this.options.load(key);
+    const hit = this.answers.get(key);
     if (hit) return hit.value;
-    const status: LRUCache.Status<string, { value: V }> = {};
-    return this.entries.fetch(key, { status }).then(
-      (box) => (box as { value: V }).value,
-      (error) => {
-        // Invalidated while loading: that answer may predate the change, so load again.
-        if (status.fetchAborted) return this.get(key);
-        throw error;
-      },
-    );
+    return this.flights.get(key)?.answer ?? this.fly(key);
   }
 
   delete(key: string): void {
-    this.entries?.delete(key);
+    this.answers?.delete(key);
+    this.ground(key);
   }
 
   clear(): void {
-    this.entries?.clear();
+    this.answers?.clear();
+    for (const key of [...this.flights.keys()]) this.ground(key);
+  }
+
+  private fly(key: string): Promise<V> {
+    const flight = { stale: false } as Flight<V>;
+    flight.answer = this.options.load(key).then(
+      (value) => {
+        if (flight.stale) return this.get(key);
+        this.flights.delete(key);
+        this.store(key, value);
+        return value;
+      },
+      (error: unknown) => {
+        if (this.flights.get(key) === flight) this.flights.delete(key);
+        throw error;
+      },
+    );
+    this.flights.set(key, flight);
+    return flight.answer;
+  }
+
+  private store(key: string, value: V): void {
+    const { ttlMs, ttlOf } = this.options;
+    const ttl = ttlOf ? Math.min(ttlMs, ttlOf(value)) : ttlMs;
+    if (ttl > 0) this.answers?.set(key, { value }, { ttl: Math.ceil(ttl) });
+  }
+
+  private ground(key: string): void {
+    const flight = this.flights.get(key);
+    if (!flight) return;
+    flight.stale = true;
+    this.flights.delete(key);
   }
 }

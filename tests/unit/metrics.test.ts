@@ -77,3 +77,10 @@ test("a batch rolls up into per-minute totals and hourly breakdowns per deployme
   assert.equal(find("a", "country", "DE")?.requests, 1);
   assert.equal(find("b", "country", "unknown")?.requests, 3);
 });
+
+test("a WebSocket's latency in the rollups is its time to 101, not the life of its connection", () => {
+  const { minutes } = rollUp([row("2026-11-24T10:00:05Z", "ws", 101, 600_000, { ttfbMs: 4 })]);
+  assert.equal(minutes[0].durationMsSum, 4);
+  assert.equal(minutes[0].latencyBuckets[latencyBucket(4)], 1);
+  assert.equal(minutes[0].requests, 1);
+});

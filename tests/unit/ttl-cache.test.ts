@@ -63,6 +63,46 @@ test("an entry invalidated while it loads is loaded again, so the change is not 
   assert.deepEqual(calls, ["a", "a"]);
 });
 
+test("every caller of a load invalidated meanwhile gets the fresh answer, none an error", async () => {
+  const { calls, release, load } = gatedLoad();
+  const cache = new TtlCache({ max: 10, ttlMs: 60_000, load });
+  const first = cache.get("a");
+  const second = cache.get("a");
+  cache.delete("a");
+  release();
+  await new Promise((resolve) => setImmediate(resolve));
+  release();
+  assert.deepEqual(await Promise.all([first, second]), ["a@2", "a@2"]);
+  assert.deepEqual(calls, ["a", "a"]);
+});
+
+test("more distinct misses at once than the cache holds all get their answer", async () => {
+  const { calls, release, load } = gatedLoad();
+  const cache = new TtlCache({ max: 5, ttlMs: 60_000, load });
+  const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
+  const answers = keys.map((key) => cache.get(key));
+  release();
+  const settled = await Promise.all(answers);
+  assert.equal(settled.length, 50);
+  assert.equal(calls.length, 50, "one load each, none restarted");
+});
+
+test("an answer whose own life is over (ttlOf of 0 or less) is not kept", async () => {
+  let loads = 0;
+  const cache = new TtlCache({
+    max: 10,
+    ttlMs: 60_000,
+    ttlOf: () => 0,
+    load: async () => {
+      loads++;
+      return "expired";
+    },
+  });
+  await cache.get("a");
+  assert.ok(cache.get("a") instanceof Promise);
+  assert.equal(loads, 2);
+});
+
 test("a failed load is not cached", async () => {
   let fail = true;
   const cache = new TtlCache({
