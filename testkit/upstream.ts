@@ -104,6 +104,21 @@ export class TestUpstream extends LoopbackServer {
       response.end("cookies");
       return;
     }
+    if (path === "/origin-wide") {
+      // What a hostile deployment would send to act on the whole origin it shares with the hub.
+      response.writeHead(200, {
+        "content-type": "text/javascript",
+        "service-worker-allowed": "/",
+        "clear-site-data": '"cookies", "storage"',
+        "set-login": "logged-out",
+        refresh: "0; url=https://elsewhere.example/",
+        "strict-transport-security": "max-age=63072000; includeSubDomains",
+        "alt-svc": 'h2="elsewhere.example:443"',
+        "set-cookie": ["__Host-session=1; Path=/; Secure", "near=1; Path=/basex"],
+      });
+      response.end("self.addEventListener('fetch', () => {});");
+      return;
+    }
     if (path === "/redirect") {
       response.writeHead(302, { location: url.searchParams.get("to") ?? "/" });
       response.end();

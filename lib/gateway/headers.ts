@@ -110,11 +110,38 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: Up
   return out;
 }
 
+/**
+ * Answer headers whose reach goes past the deployment's prefix to the whole origin the hub shares with
+ * it: a service worker's scope, wiping the origin's storage, the browser's login status, a timed redirect
+ * anywhere, HSTS, alternative services, client-hint and reporting policies, origin-keyed agent clusters.
+ */
+const originWide = new Set([
+  "clear-site-data",
+  "set-login",
+  "refresh",
+  "strict-transport-security",
+  "alt-svc",
+  "accept-ch",
+  "critical-ch",
+  "nel",
+  "report-to",
+  "reporting-endpoints",
+  "origin-agent-cluster",
+  "public-key-pins",
+  "public-key-pins-report-only",
+  "expect-ct",
+]);
+
+/** A path the deployment names, as a path on the hub: the target's base path removed, then inside the prefix. */
+function intoPrefix(path: string, target: URL, prefix: string): string {
+  const basePath = target.pathname.replace(/\/+$/, "");
+  const inside = basePath && (path === basePath || path.startsWith(`${basePath}/`)) ? path.slice(basePath.length) || "/" : path;
+  return prefix + inside;
+}
+
 /** Maps a Location the deployment sent into the gateway prefix when it points at the deployment itself. */
 export function rewriteLocation(location: string, target: URL, prefix: string): string {
-  const basePath = target.pathname.replace(/\/+$/, "");
-  const insideBase = (path: string) => (basePath && (path === basePath || path.startsWith(`${basePath}/`)) ? path.slice(basePath.length) || "/" : path);
-  if (location.startsWith("/") && !location.startsWith("//")) return prefix + insideBase(location);
+  if (location.startsWith("/") && !location.startsWith("//")) return intoPrefix(location, target, prefix);
   let url: URL;
   try {
     url = new URL(location, target);
@@ -123,15 +150,26 @@ export function rewriteLocation(location: string, target: URL, prefix: string): 
   }
   const isAbsolute = /^[a-z][a-z0-9+.-]*:|^\/\//i.test(location);
   if (!isAbsolute || url.origin !== target.origin) return location;
-  return prefix + insideBase(url.pathname) + url.search + url.hash;
+  return intoPrefix(url.pathname, target, prefix) + url.search + url.hash;
 }
 
-/** Scopes a deployment's cookie to the gateway prefix and to our host; null drops it. */
+/**
+ * A service worker's widest scope, mapped into the prefix like a Location: a worker registered from a
+ * deployment's page never controls another deployment's paths or the hub's. Anything but a path is dropped.
+ */
+export function rewriteServiceWorkerAllowed(value: string, target: URL, prefix: string): string | null {
+  return value.startsWith("/") && !value.startsWith("//") ? intoPrefix(value, target, prefix) : null;
+}
+
+/**
+ * Scopes a deployment's cookie to the gateway prefix and to our host; null drops it. Dropped too:
+ * `__Host-` cookies, which browsers accept only with `Path=/`, so on a shared origin they would reach
+ * every deployment and the hub (deployments that need them want an apps domain of their own).
+ */
 export function rewriteSetCookie(setCookie: string, target: URL, prefix: string): string | null {
   const [pair, ...attributes] = setCookie.split(";");
   const name = pair.slice(0, pair.indexOf("=")).trim();
-  if (!name || gatewayCookiePattern.test(name)) return null;
-  const basePath = target.pathname.replace(/\/+$/, "");
+  if (!name || gatewayCookiePattern.test(name) || /^__Host-/i.test(name)) return null;
   let path = "/";
   const kept: string[] = [];
   for (const attribute of attributes) {
@@ -140,12 +178,12 @@ export function rewriteSetCookie(setCookie: string, target: URL, prefix: string)
     if (key === "domain") continue;
     if (key === "path") {
       const value = trimmed.slice(trimmed.indexOf("=") + 1).trim();
-      if (value.startsWith("/")) path = basePath && value.startsWith(basePath) ? value.slice(basePath.length) || "/" : value;
+      if (value.startsWith("/")) path = value;
       continue;
     }
     if (trimmed) kept.push(trimmed);
   }
-  return [pair.trim(), `Path=${prefix}${path === "/" ? "/" : path}`, ...kept].join("; ");
+  return [pair.trim(), `Path=${intoPrefix(path, target, prefix)}`, ...kept].join("; ");
 }
 
 export interface ClientResponseContext {
@@ -173,9 +211,12 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders, context: Cl
   const dropped = connectionNamed(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || hopByHop.has(name) || dropped.has(name) || name.startsWith("access-control-")) continue;
+    if (value === undefined || hopByHop.has(name) || dropped.has(name) || originWide.has(name) || name.startsWith("access-control-")) continue;
     if (name === "location") {
       out.location = rewriteLocation(String(value), context.target, context.prefix);
+    } else if (name === "service-worker-allowed") {
+      const scope = rewriteServiceWorkerAllowed(String(value), context.target, context.prefix);
+      if (scope) out[name] = scope;
     } else if (name === "set-cookie") {
       const cookies = (Array.isArray(value) ? value : [value]).map((cookie) => rewriteSetCookie(cookie, context.target, context.prefix));
       const kept = cookies.filter((cookie): cookie is string => cookie !== null);

@@ -251,6 +251,21 @@ describe("4. forwarding", () => {
     ]);
   });
 
+  test("headers that would act on the whole origin the hub shares never leave the gateway; a service worker stays inside the prefix", async () => {
+    const based = await h.deploy({ path: "/base" });
+    const response = await get(`${based.path}/origin-wide`, { headers: { "service-worker": "script" } });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("service-worker-allowed"), `${based.path}/`);
+    for (const name of ["clear-site-data", "set-login", "refresh", "strict-transport-security", "alt-svc"]) {
+      assert.equal(response.headers.get(name), null, `${name} dropped`);
+    }
+    assert.deepEqual(
+      response.headers.getSetCookie(),
+      [`near=1; Path=${based.path}/basex`],
+      "no __Host- cookie; a look-alike of the base path stays inside the prefix",
+    );
+  });
+
   test("a target with a base path maps both ways", async () => {
     const based = await h.deploy({ path: "/base" });
     assert.equal((await echo(`${based.path}/x?y=1`)).url, "/base/x?y=1");

@@ -27,6 +27,13 @@ test("the dashboard lists the signed-in user's deployments with their gateway li
   assert.doesNotMatch(html, new RegExp(theirs.name));
 });
 
+test("a deployment's page says it is served on the hub's origin, where only trusted apps belong", async () => {
+  const mine = await h.deploy({ target: "http://127.0.0.1:9" });
+  const html = await (await fetch(`${h.app}/dashboard/deployments/${mine.id}`, { headers: { cookie: h.owner.cookie } })).text();
+  assert.match(html, /data-testid="same-origin-note"/);
+  assert.match(html, /deploy only apps you trust here/);
+});
+
 test("an empty dashboard explains how deployments appear", async () => {
   const html = await (await fetch(`${h.app}/dashboard`, { headers: { cookie: (await h.newUser()).cookie } })).text();
   assert.match(html, /No deployments yet/);

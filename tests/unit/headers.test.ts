@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clientFacts, clientResponseHeaders, rewriteLocation, rewriteSetCookie, upstreamRequestHeaders } from "@/lib/gateway/headers";
+import {
+  clientFacts,
+  clientResponseHeaders,
+  rewriteLocation,
+  rewriteServiceWorkerAllowed,
+  rewriteSetCookie,
+  upstreamRequestHeaders,
+} from "@/lib/gateway/headers";
 
 const prefix = "/api/gateway/u1/d1";
 const target = { userId: "u1", deploymentId: "d1", prefix, upstreamPath: "/" };
@@ -81,4 +88,69 @@ test("event streams are marked no-transform and unbuffered; security headers are
   assert.equal(out["keep-alive"], undefined);
   assert.equal(out["x-content-type-options"], "nosniff");
   assert.match(String(out["strict-transport-security"]), /max-age=/);
+});
+
+test("a cookie's Path stays inside the prefix, also when it only shares a first few letters with the target's base path", () => {
+  const base = new URL("http://h/app");
+  assert.equal(rewriteSetCookie("a=1; Path=/app/x", base, prefix), `a=1; Path=${prefix}/x`);
+  assert.equal(rewriteSetCookie("a=1; Path=/app", base, prefix), `a=1; Path=${prefix}/`);
+  assert.equal(rewriteSetCookie("a=1; Path=/appx", base, prefix), `a=1; Path=${prefix}/appx`);
+  assert.equal(rewriteSetCookie("a=1; Path=relative", base, prefix), `a=1; Path=${prefix}/`);
+});
+
+test("__Host- cookies are dropped: browsers take them only with Path=/, which would reach every deployment and the hub", () => {
+  const origin = new URL("http://h");
+  assert.equal(rewriteSetCookie("__Host-session=1; Path=/; Secure", origin, prefix), null);
+  assert.equal(rewriteSetCookie("__host-session=1; Path=/; Secure", origin, prefix), null);
+  assert.equal(rewriteSetCookie("__Secure-id=1; Path=/; Secure", origin, prefix), `__Secure-id=1; Path=${prefix}/; Secure`);
+});
+
+test("headers that reach past the prefix to the whole origin are dropped; a service worker's scope is mapped into the prefix", () => {
+  const out = clientResponseHeaders(
+    {
+      "content-type": "text/html",
+      "clear-site-data": '"*"',
+      "set-login": "logged-out",
+      refresh: "0; url=https://evil.example/",
+      "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
+      "alt-svc": 'h2="evil.example:443"',
+      "accept-ch": "Sec-CH-UA-Model",
+      "critical-ch": "Sec-CH-UA-Model",
+      nel: '{"report_to":"x","max_age":86400}',
+      "report-to": '{"group":"x"}',
+      "reporting-endpoints": 'x="https://evil.example/"',
+      "origin-agent-cluster": "?0",
+      "service-worker-allowed": "/",
+      "x-kept": "yes",
+    },
+    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: false },
+  );
+  for (const name of [
+    "clear-site-data",
+    "set-login",
+    "refresh",
+    "strict-transport-security",
+    "alt-svc",
+    "accept-ch",
+    "critical-ch",
+    "nel",
+    "report-to",
+    "reporting-endpoints",
+    "origin-agent-cluster",
+  ]) {
+    assert.equal(out[name], undefined, `${name} dropped`);
+  }
+  assert.equal(out["service-worker-allowed"], `${prefix}/`);
+  assert.equal(out["x-kept"], "yes");
+  assert.equal(rewriteServiceWorkerAllowed("/app/sw/", new URL("http://h/app"), prefix), `${prefix}/sw/`);
+  assert.equal(rewriteServiceWorkerAllowed("https://evil.example/", new URL("http://h"), prefix), null);
+  assert.equal(rewriteServiceWorkerAllowed("//evil.example/", new URL("http://h"), prefix), null);
+});
+
+test("over https the gateway's own HSTS replaces the deployment's", () => {
+  const out = clientResponseHeaders(
+    { "strict-transport-security": "max-age=1; includeSubDomains; preload" },
+    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: true },
+  );
+  assert.equal(out["strict-transport-security"], "max-age=31536000; includeSubDomains");
 });

@@ -82,6 +82,11 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
           </div>
         </div>
 
+        <p className="origin-note" data-testid="same-origin-note">
+          This deployment is served on Gatehouse's own origin, under its gateway path. Its pages' scripts run with your Gatehouse session: deploy only apps you
+          trust here.
+        </p>
+
         <div className="toolbar">
           <nav className="segmented" aria-label="Time range">
             {(Object.keys(timeRanges) as TimeRange[]).map((range) => (
