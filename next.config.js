@@ -7,6 +7,19 @@ const nextConfig = {
   skipTrailingSlashRedirect: true,
   // These load WebAssembly, native code or data files beside their own sources at run time: not bundled.
   serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg", "geoip-country"],
+  // The hub's own pages and APIs; deployments' answers under /api/gateway/ keep their own policies.
+  async headers() {
+    const hub = [
+      { key: "Content-Security-Policy", value: "frame-ancestors 'none'; base-uri 'self'; object-src 'none'" },
+      { key: "X-Frame-Options", value: "DENY" },
+      { key: "X-Content-Type-Options", value: "nosniff" },
+      { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
+    ];
+    return [
+      { source: "/", headers: hub },
+      { source: "/:path((?!api/gateway/).*)", headers: hub },
+    ];
+  },
 };
 
 export default nextConfig;

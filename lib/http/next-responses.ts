@@ -1,10 +1,37 @@
-import { invalidJson } from "@/lib/http/problems";
+import { config } from "@/lib/config";
+import { crossOriginChange, invalidJson } from "@/lib/http/problems";
 import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
 
-/** Wraps a Next route handler so that every refusal or fault leaves as a problem body. */
+const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * Whether a browser sent this request from a page of another origin. Browsers say so in Sec-Fetch-Site,
+ * and older ones at least in Origin; programs send neither, and need a credential anyway.
+ */
+function fromAnotherOrigin(request: Request): boolean {
+  const site = request.headers.get("sec-fetch-site");
+  if (site) return site !== "same-origin" && site !== "none";
+  const origin = request.headers.get("origin");
+  if (!origin) return false;
+  const publicUrl = config().GATEHOUSE_PUBLIC_URL;
+  // Without a configured public URL only the host can be compared: request.url names an internal host.
+  if (publicUrl) return origin !== new URL(publicUrl).origin;
+  try {
+    return new URL(origin).host !== request.headers.get("host");
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Wraps a Next route handler: every refusal or fault leaves as a problem body, and a change a browser
+ * sends from another origin (another site, or a deployment's own origin under the same site) is refused.
+ */
 export function withProblems<Args extends [Request, ...unknown[]]>(handler: (...args: Args) => Promise<Response>) {
   return async (...args: Args): Promise<Response> => {
     try {
+      const [request] = args;
+      if (!readOnlyMethods.has(request.method) && fromAnotherOrigin(request)) throw crossOriginChange();
       return await handler(...args);
     } catch (error) {
       const requestId = requestIdFrom(args[0].headers.get("x-request-id"));

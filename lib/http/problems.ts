@@ -41,6 +41,8 @@ export const deploymentExists = (owner: string, name: string) =>
   new Problem(409, "deployment-exists", "Deployment exists", `${owner} already has a deployment named ${name}.`, "refused");
 export const alertRuleNotFound = () =>
   new Problem(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.", "refused");
+export const crossOriginChange = () =>
+  new Problem(403, "cross-origin-refused", "Cross-origin request refused", "This API accepts changes only from Gatehouse's own pages.", "refused");
 export const metricsDisabled = () => new Problem(404, "metrics-disabled", "Metrics disabled", "Set METRICS_TOKEN to enable /api/metrics.", "refused");
 export const metricsTokenRequired = () =>
   new Problem(401, "unauthenticated", "Token required", "Send `Authorization: Bearer <METRICS_TOKEN>`.", "refused", {

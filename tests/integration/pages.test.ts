@@ -101,3 +101,17 @@ test("static files: the favicon and brand mark the pages use, and robots.txt kee
   assert.match(robots, /^Disallow: \/api\/$/m);
   assert.match(robots, /^Disallow: \/dashboard$/m);
 });
+
+test("hub pages and APIs forbid framing and sniffing; a deployment's answers keep their own policies", async () => {
+  for (const path of ["/", "/signin", "/api/health/live"]) {
+    const response = await fetch(`${h.app}${path}`, { redirect: "manual" });
+    assert.match(response.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/, path);
+    assert.equal(response.headers.get("x-frame-options"), "DENY", path);
+    assert.equal(response.headers.get("x-content-type-options"), "nosniff", path);
+  }
+  const deployment = await h.deploy({ target: "http://127.0.0.1:9" });
+  const gateway = await fetch(`${h.app}${deployment.path}/`, { headers: { cookie: h.owner.cookie } });
+  assert.equal(gateway.status, 502);
+  assert.equal(gateway.headers.get("content-security-policy"), null);
+  assert.equal(gateway.headers.get("x-frame-options"), null);
+});

@@ -52,3 +52,15 @@ test("a malformed request id is replaced by one of the app's own", async () => {
   assert.match(body.requestId, /^[0-9a-f-]{36}$/);
   assert.equal(response.headers.get("x-request-id"), body.requestId);
 });
+
+test("a change a browser sends from another origin is refused; the hub's own pages and programs are not", async () => {
+  const markRead = (headers: Record<string, string>) =>
+    fetch(`${h.app}/api/alerts/read`, { method: "POST", headers: { cookie: h.owner.cookie, "content-type": "application/json", ...headers }, body: "{}" });
+  const requestId = `problem-${randomUUID()}`;
+  await assertProblem(await markRead({ origin: "https://elsewhere.example", "x-request-id": requestId }), 403, "cross-origin-refused", requestId);
+  await assertProblem(await markRead({ "sec-fetch-site": "same-site", "x-request-id": requestId }), 403, "cross-origin-refused", requestId);
+  await assertProblem(await markRead({ "sec-fetch-site": "cross-site", "x-request-id": requestId }), 403, "cross-origin-refused", requestId);
+  assert.equal((await markRead({ origin: h.app, "sec-fetch-site": "same-origin" })).status, 200);
+  assert.equal((await markRead({ origin: h.app })).status, 200);
+  assert.equal((await markRead({})).status, 200, "a program sends neither header");
+});
