@@ -6,6 +6,7 @@ import next from "next";
 import { startAlertJobs } from "@/lib/alerts/jobs";
 import { ConfigError, config } from "@/lib/config";
 import { closeDatabase, pool } from "@/lib/db";
+import { clientFacts, strictTransportSecurity } from "@/lib/gateway/headers";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   await prepareEnvironment();
   const embedded = await prepareDatabase({ shareRunning: false });
   const settings = config();
-  const { PORT: port, HOST: hostname, GATEWAY_FAST_PATH: fastPath, GATEHOUSE_DATA_DIR: dataDir, SHUTDOWN_DEADLINE_MS: deadline } = settings;
+  const {
+    PORT: port,
+    HOST: hostname,
+    GATEWAY_FAST_PATH: fastPath,
+    GATEHOUSE_DATA_DIR: dataDir,
+    SHUTDOWN_DEADLINE_MS: deadline,
+    GATEWAY_TRUSTED_PROXIES: trustedProxies,
+  } = settings;
   process.env.GATEHOUSE_SERVER = "1";
   // Next attaches its own "upgrade" listener to the server it is given, with its first request, and
   // would race ours for every socket. It gets a stand-in instead: our listener below passes it only the
@@ -46,6 +54,9 @@ async function main(): Promise<void> {
       return;
     }
     stampTransport(request);
+    if (clientFacts(request.headers, "", Boolean((request.socket as TLSSocket).encrypted), trustedProxies).proto === "https") {
+      response.setHeader("strict-transport-security", strictTransportSecurity);
+    }
     void handleNext(request, response);
   });
   // Route handlers cannot take over a socket, so WebSockets under the gateway are always served here.

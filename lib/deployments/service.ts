@@ -121,6 +121,11 @@ export async function updateDeployment(input: unknown, ownerId?: string): Promis
   return view(row);
 }
 
+/** What a deployment's owner is sent: everything but the internal address the platform runs it on. */
+export function ownerView({ target: _internal, ...shown }: DeploymentView): Omit<DeploymentView, "target"> {
+  return shown;
+}
+
 export async function deploymentOf(userId: string, id: string): Promise<DeploymentView | null> {
   const row = await db().deployment.findFirst({ where: { id, userId }, select });
   return row && view(row);

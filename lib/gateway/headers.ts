@@ -193,13 +193,16 @@ export interface ClientResponseContext {
   secure: boolean;
 }
 
+/** HSTS for every answer served over https, the hub's and the gateway's. */
+export const strictTransportSecurity = "max-age=31536000; includeSubDomains";
+
 /** Headers every gateway answer carries, proxied or not. */
 export function securityHeaders(requestId: string, secure: boolean): OutgoingHttpHeaders {
   return {
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
     "x-request-id": requestId,
-    ...(secure ? { "strict-transport-security": "max-age=31536000; includeSubDomains" } : {}),
+    ...(secure ? { "strict-transport-security": strictTransportSecurity } : {}),
   };
 }
 

@@ -115,3 +115,15 @@ test("hub pages and APIs forbid framing and sniffing; a deployment's answers kee
   assert.equal(gateway.headers.get("content-security-policy"), null);
   assert.equal(gateway.headers.get("x-frame-options"), null);
 });
+
+test("the settings API never sends the owner's browser the deployment's internal address", async () => {
+  const internal = "http://10.20.30.40:8081";
+  const deployment = await h.deploy({ target: internal });
+  const response = await h.patch(deployment.id, { rateLimit: "100/1m" });
+  assert.equal(response.status, 200);
+  const text = await response.text();
+  assert.doesNotMatch(text, /10\.20\.30\.40/);
+  const shown = JSON.parse(text);
+  assert.equal(shown.rateLimit, "100/60s");
+  assert.equal(shown.target, undefined);
+});

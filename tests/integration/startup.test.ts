@@ -36,3 +36,11 @@ test("with one trusted proxy, the client address comes from the proxy's X-Forwar
   assert.equal(seen.headers["x-forwarded-host"], "public.example");
   assert.match(response.headers.get("strict-transport-security") ?? "", /max-age/, "HSTS when served over https");
 });
+
+test("the hub's pages carry HSTS when served over https, and only then", { skip }, async (t) => {
+  const { call } = await harness(t, { upstream: null, apps: [{ GATEWAY_TRUSTED_PROXIES: "1" }] });
+  const overHttps = await call("/signin", { headers: { "x-forwarded-proto": "https" } });
+  assert.equal(overHttps.headers.get("strict-transport-security"), "max-age=31536000; includeSubDomains");
+  const overHttp = await call("/signin");
+  assert.equal(overHttp.headers.get("strict-transport-security"), null);
+});

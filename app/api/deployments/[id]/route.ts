@@ -1,5 +1,5 @@
 import { requireApiUser } from "@/lib/auth/current-user";
-import { deploymentChangeSchema, updateDeployment } from "@/lib/deployments/service";
+import { deploymentChangeSchema, ownerView, updateDeployment } from "@/lib/deployments/service";
 import { readJson, withProblems } from "@/lib/http/next-responses";
 import { parseInput } from "@/lib/http/validation";
 
@@ -11,5 +11,5 @@ export const PATCH = withProblems(async (request: Request, context: { params: Pr
   const body = await readJson(request);
   parseInput(ownerChangeSchema, body);
   const { id } = await context.params;
-  return Response.json(await updateDeployment({ ...(body as object), id }, userId));
+  return Response.json(ownerView(await updateDeployment({ ...(body as object), id }, userId)));
 });
