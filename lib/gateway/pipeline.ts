@@ -25,6 +25,7 @@ import {
 import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
 import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 import { sharedRedis } from "@/lib/redis/client";
+import { latencyMs } from "@/lib/request-log/latency";
 import { requestRecorder } from "@/lib/request-log/recorder";
 import { clientCountry, storedAddress, userAgentFamily } from "@/lib/request-log/request-facts";
 import { processSingleton } from "@/lib/runtime/process-singleton";
@@ -258,7 +259,7 @@ class Gateway {
   /** A problem as the client gets it: a browser is sent to sign in, code on an allowed origin may read the problem. */
   private async refuse(error: unknown, request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
     const problem = asProblem(error, arrival.requestId);
-    if (problem.outcome === "client-aborted") return { status: problem.status, headers: {}, body: null, outcome: problem.outcome };
+    if (problem.outcome === "client-aborted") return this.rendered(problem, arrival);
     if (problem.status === 401 && wantsHtml(request)) {
       return redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, arrival, problem.outcome);
     }
@@ -268,12 +269,12 @@ class Gateway {
 
   /** A refused upgrade: the problem alone, written on the socket before any switch (no sign-in redirect, no CORS). */
   private refuseUpgrade(error: unknown, arrival: Arrival): Answer {
-    const problem = asProblem(error, arrival.requestId);
-    if (problem.outcome === "client-aborted") return { status: problem.status, headers: {}, body: null, outcome: problem.outcome };
-    return this.rendered(problem, arrival);
+    return this.rendered(asProblem(error, arrival.requestId), arrival);
   }
 
+  /** A problem's answer; none to send when the client has left, only its record. */
   private rendered(problem: Problem, arrival: Arrival): Answer {
+    if (problem.outcome === "client-aborted") return { status: problem.status, headers: {}, body: null, outcome: problem.outcome };
     const { status, headers, body } = renderProblem(problem, arrival.requestId);
     return { status, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body, outcome: problem.outcome };
   }
@@ -298,9 +299,8 @@ class Gateway {
   }
 
   private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
-    // A WebSocket's duration is the connection's life; its latency is the time to its 101.
     const durationMs = Math.min(performance.now() - arrival.startedAt, maxDurationMs);
-    this.metrics.observe(status, outcome, request.method, (status === 101 ? (trail.ttfbMs ?? durationMs) : durationMs) / 1000);
+    this.metrics.observe(status, outcome, request.method, latencyMs(status, durationMs, trail.ttfbMs) / 1000);
     requestRecorder().record({
       at: arrival.at,
       requestId: arrival.requestId,

@@ -4,6 +4,15 @@ import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-probl
 
 const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 
+let configuredOrigin: string | null | undefined;
+const hubOrigin = () => {
+  if (configuredOrigin === undefined) {
+    const publicUrl = config().GATEHOUSE_PUBLIC_URL;
+    configuredOrigin = publicUrl ? new URL(publicUrl).origin : null;
+  }
+  return configuredOrigin;
+};
+
 /**
  * Whether a browser sent this request from a page of another origin. Browsers say so in Sec-Fetch-Site,
  * and older ones at least in Origin; programs send neither, and need a credential anyway.
@@ -13,9 +22,9 @@ function fromAnotherOrigin(request: Request): boolean {
   if (site) return site !== "same-origin" && site !== "none";
   const origin = request.headers.get("origin");
   if (!origin) return false;
-  const publicUrl = config().GATEHOUSE_PUBLIC_URL;
   // Without a configured public URL only the host can be compared: request.url names an internal host.
-  if (publicUrl) return origin !== new URL(publicUrl).origin;
+  const hub = hubOrigin();
+  if (hub) return origin !== hub;
   try {
     return new URL(origin).host !== request.headers.get("host");
   } catch {

@@ -7,6 +7,14 @@ export const latencyBucketBoundsMs: readonly number[] = [
   1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 750, 1_000, 1_500, 2_000, 3_000, 5_000, 7_500, 10_000, 20_000, 30_000, 60_000,
 ];
 
+/**
+ * A request's latency, for the rollups and Prometheus alike: its duration, except for a WebSocket,
+ * whose duration is its connection's life and whose latency is its time to the 101.
+ */
+export function latencyMs(status: number, durationMs: number, ttfbMs: number | null | undefined): number {
+  return status === 101 ? (ttfbMs ?? durationMs) : durationMs;
+}
+
 /** Number of histogram buckets: one per bound plus the overflow bucket. */
 export const latencyBucketCount = latencyBucketBoundsMs.length + 1;
 

@@ -1,5 +1,5 @@
 import { type BreakdownDimension, breakdownDimensions, breakdownValues } from "@/lib/request-log/dimensions";
-import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
+import { latencyBucket, latencyBucketCount, latencyMs } from "@/lib/request-log/latency";
 import type { RequestRow } from "@/lib/request-log/recorder";
 
 /** One deployment's totals for one minute, as added to RequestRollup. */
@@ -64,10 +64,9 @@ export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; 
     totals.requests++;
     totals.statusClasses[statusClassIndex(row.status)]++;
     if (row.status === 429 && row.outcome === "rate-limited") totals.rateLimited++;
-    // A WebSocket's duration is its connection's life: its latency is the time to its 101.
-    const latencyMs = row.status === 101 ? (row.ttfbMs ?? 0) : row.durationMs;
-    totals.durationMsSum += latencyMs;
-    totals.latencyBuckets[latencyBucket(latencyMs)]++;
+    const latency = latencyMs(row.status, row.durationMs, row.ttfbMs);
+    totals.durationMsSum += latency;
+    totals.latencyBuckets[latencyBucket(latency)]++;
     totals.bytesIn += row.bytesIn;
     totals.bytesOut += row.bytesOut;
 
