@@ -4,6 +4,7 @@ import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import next from "next";
 import { startAlertJobs } from "@/lib/alerts/jobs";
+import { appHosts } from "@/lib/app-origins/app-hosts";
 import { ConfigError, config } from "@/lib/config";
 import { closeDatabase, pool } from "@/lib/db";
 import { clientFacts, strictTransportSecurity } from "@/lib/gateway/headers";
@@ -44,8 +45,20 @@ async function main(): Promise<void> {
   const app = next({ dev, dir: process.cwd(), hostname, port, httpServer: nextUpgrades as Server });
   await app.prepare();
   const handleNext = app.getRequestHandler();
+  const apps = appHosts();
+  /** With app origins, the deployment a request's host names (see AppHosts.deploymentIdOf); undefined for the hub. */
+  const appOf = (request: IncomingMessage) => apps?.deploymentIdOf(clientFacts(request.headers, "", false, trustedProxies).host);
 
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    // An app origin is the deployment's alone: none of the hub's pages or APIs is served there, whatever the path.
+    const appDeploymentId = appOf(request);
+    if (appDeploymentId !== undefined) {
+      handleGatewayNode(request, response, appDeploymentId).catch((error) => {
+        console.error("[gatehouse] app origin failed", error);
+        response.destroy();
+      });
+      return;
+    }
     if (fastPath && request.url?.startsWith(gatewayPrefix)) {
       handleGatewayNode(request, response).catch((error) => {
         console.error("[gatehouse] gateway fast path failed", error);
@@ -65,8 +78,9 @@ async function main(): Promise<void> {
   server.on("upgrade", (request: IncomingMessage, socket, head) => {
     upgraded.add(socket);
     socket.once("close", () => upgraded.delete(socket));
-    if (request.url?.startsWith(gatewayPrefix)) {
-      handleGatewayUpgrade(request, socket, head).catch((error) => {
+    const appDeploymentId = appOf(request);
+    if (appDeploymentId !== undefined || request.url?.startsWith(gatewayPrefix)) {
+      handleGatewayUpgrade(request, socket, head, appDeploymentId).catch((error) => {
         console.error("[gatehouse] gateway upgrade failed", error);
         socket.destroy();
       });

@@ -130,6 +130,7 @@ export async function requestLogBatches(rows: number, batches: number): Promise<
     country: null,
     clientAddress: "127.0.0.0",
     userAgentFamily: null,
+    via: "gateway-path",
   });
   const walls: number[] = [];
   const blocks: number[] = [];

@@ -16,6 +16,15 @@ const environmentSchema = z.object({
   GATEHOUSE_DATA_DIR: z.string().min(1).default(".data"),
   NEXTAUTH_SECRET: z.string().min(32, "must be at least 32 characters (try: openssl rand -base64 32)"),
   GATEHOUSE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://gatehouse.example.com" }).optional(),
+  GATEHOUSE_APPS_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      /^(?=.{1,200}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/,
+      "must be a domain name such as apps.example.com (no scheme, no port)",
+    )
+    .optional(),
   GITHUB_ID: z.string().optional(),
   GITHUB_SECRET: z.string().optional(),
   GOOGLE_CLIENT_ID: z.string().optional(),
@@ -101,6 +110,27 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Isolated app origins are `{deployment}.{GATEHOUSE_APPS_DOMAIN}` with the hub's scheme and port, so the
+ * hub's URL must be known, and the hub itself must never be one of those hosts.
+ */
+function appsDomainProblems(env: Record<string, string | undefined>): string[] {
+  const domain = env.GATEHOUSE_APPS_DOMAIN?.trim().toLowerCase();
+  if (!domain) return [];
+  if (!env.GATEHOUSE_PUBLIC_URL) return ["GATEHOUSE_APPS_DOMAIN requires GATEHOUSE_PUBLIC_URL (the hub's own URL)"];
+  let hubHost: string;
+  try {
+    hubHost = new URL(env.GATEHOUSE_PUBLIC_URL).hostname.toLowerCase();
+  } catch {
+    return [];
+  }
+  return hubHost === domain || hubHost.endsWith(`.${domain}`)
+    ? [
+        `GATEHOUSE_APPS_DOMAIN must not contain the hub's host (${hubHost}): use a domain of its own, such as apps.${hubHost.replace(/^www\./, "")}-usercontent.com`,
+      ]
+    : [];
+}
+
 /** Parses an environment; every problem names its variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   // An empty variable (`DATABASE_URL=` in a .env file) means "not set", as in most tools.
@@ -113,6 +143,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       return `${variable} ${message}`;
     }),
     ...missingHalves(present),
+    ...appsDomainProblems(present),
   ];
   if (problems.length || !result.success) throw new ConfigError(problems);
   return result.data;

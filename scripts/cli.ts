@@ -21,14 +21,14 @@ const commands: Record<string, { usage: string; options: string[]; run(options: 
     usage: "deployment:create --owner E --name N --target URL [--status running|stopped|failed] [--cors-origin O]...",
     options: ["owner", "name", "target", "status", "cors-origin"],
     run: async (o) => {
-      const { id, userId, name, target, status, gatewayUrl, corsOrigins } = await createDeployment({
+      const { id, userId, name, target, status, gatewayUrl, appUrl, corsOrigins } = await createDeployment({
         owner: o.owner,
         name: o.name,
         target: o.target,
         status: o.status,
         corsOrigins: o["cors-origin"] ? o["cors-origin"].split(",") : undefined,
       });
-      return { id, userId, name, target, status, gatewayUrl, corsOrigins };
+      return { id, userId, name, target, status, appUrl, gatewayUrl, corsOrigins };
     },
   },
   "deployment:set-status": {

@@ -21,6 +21,13 @@ const dataDir = process.env.GATEHOUSE_DATA_DIR || ".data";
 const listenHost = process.env.HOST ?? "0.0.0.0";
 const probeUrl = `http://${listenHost === "0.0.0.0" || listenHost === "::" ? "127.0.0.1" : listenHost}:${port}/api/auth/csrf`;
 
+/**
+ * Isolated app origins with no DNS set-up: browsers and curl resolve every `*.localhost` name to this
+ * machine. An explicit setting (even an empty GATEHOUSE_APPS_DOMAIN, for the same-origin mode) wins.
+ */
+process.env.GATEHOUSE_PUBLIC_URL ??= `http://localhost:${port}`;
+process.env.GATEHOUSE_APPS_DOMAIN ??= "apps.localhost";
+
 /** Whether anything answers HTTP there, whatever the status. */
 async function answers(url: string): Promise<boolean> {
   try {
@@ -73,6 +80,7 @@ async function provision(target: string): Promise<DeploymentView> {
 
 function announce(deployment: DeploymentView, upstream: DemoUpstream): void {
   const origin = new URL(deployment.gatewayUrl).origin;
+  const appLine = deployment.appUrl ? [`  App URL      ${deployment.appUrl}`] : [];
   process.stdout.write(
     [
       "",
@@ -81,9 +89,10 @@ function announce(deployment: DeploymentView, upstream: DemoUpstream): void {
       `  Open         ${origin}/dashboard`,
       `  Email        ${demoUser.email}`,
       `  Password     ${demoUser.password}`,
+      ...appLine,
       `  Gateway URL  ${deployment.gatewayUrl}`,
       "",
-      `Sign in, then open ${deploymentName} from the dashboard, or go straight to the gateway URL.`,
+      `Sign in, then open ${deploymentName} from the dashboard, or go straight to ${deployment.appUrl ? "its app URL or " : ""}the gateway URL.`,
       `The demo app itself listens on ${upstream.url}. Ctrl-C stops both.`,
       "",
       "",

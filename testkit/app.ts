@@ -97,8 +97,9 @@ function spawnTsx(args: string[], env: NodeJS.ProcessEnv): Spawned {
 
 /** Starts `server.ts` (the production build must exist) and waits until it serves, or until it exits. */
 export async function startApp(env: AppEnv, { timeoutMs = 60_000, nodeFlags = [], serverArgs = [] }: StartOptions = {}): Promise<RunningApp> {
-  const port = await freePort();
-  const { child, exit, output } = spawnTsx([...nodeFlags, "server.ts", ...serverArgs], appEnvironment({ PORT: String(port), ...env }));
+  // A test that must know the port before start-up (for GATEHOUSE_PUBLIC_URL) chooses it.
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const { child, exit, output } = spawnTsx([...nodeFlags, "server.ts", ...serverArgs], appEnvironment({ ...env, PORT: String(port) }));
   const app: RunningApp = {
     url: `http://127.0.0.1:${port}`,
     process: child,

@@ -43,7 +43,7 @@ export default async function DashboardPage() {
                 <tr>
                   <th>Deployment</th>
                   <th>Status</th>
-                  <th>Gateway URL</th>
+                  <th>Link</th>
                   <th className="numeric">Requests</th>
                   <th className="numeric">Errors</th>
                   <th className="numeric">p95</th>
@@ -72,7 +72,15 @@ export default async function DashboardPage() {
                         </div>
                       </td>
                       <td>
-                        <div className="gateway-link">
+                        {deployment.appUrl ? (
+                          <div className="gateway-link" data-testid="app-link">
+                            <a href={deployment.appUrl} target="_blank" rel="noreferrer">
+                              {new URL(deployment.appUrl).host}
+                            </a>
+                            <CopyButton path={deployment.appUrl} />
+                          </div>
+                        ) : null}
+                        <div className={deployment.appUrl ? "gateway-link gateway-link-secondary" : "gateway-link"}>
                           <a href={gatewayPath(deployment.userId, deployment.id)} target="_blank" rel="noreferrer">
                             {gatewayPath(deployment.userId, deployment.id)}
                           </a>

@@ -2,6 +2,7 @@ import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
+import { appSessions } from "@/lib/app-origins/app-session";
 import { config } from "@/lib/config";
 import { upsertOAuthUser, verifyCredentials } from "@/lib/users/accounts";
 
@@ -35,6 +36,12 @@ export function authOptions(): NextAuthOptions {
     providers: providers(),
     session: { strategy: "jwt", maxAge: sessionMaxAgeSeconds },
     pages: { signIn: "/signin", error: "/signin" },
+    events: {
+      // Signing out of the hub signs the user out of every app origin too (lib/app-origins/app-session.ts).
+      async signOut({ token }) {
+        if (token?.sub) await appSessions().endSessionsOf(token.sub);
+      },
+    },
     callbacks: {
       async signIn({ account, user }) {
         if (account?.provider === "credentials") return true;

@@ -1,21 +1,24 @@
 import { hkdfSync } from "node:crypto";
 import { jwtDecrypt } from "jose";
+import { config } from "@/lib/config";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
+import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
 const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
 
-/** Cookies the gateway owns; they never travel to a deployment. */
-export const gatewayCookiePattern = /^(__Secure-|__Host-)?next-auth\./;
+/** Cookies the gateway owns (the hub's session, an app origin's session); they never travel to a deployment. */
+export const gatewayCookiePattern = /^(__Secure-|__Host-)?(next-auth\.|gatehouse-app$)/;
 
-interface Verdict {
+export interface Verdict {
   userId: string | null;
   /** When the token expires (ms since the epoch). A bad token's verdict is not kept: garbage must not push out good tokens. */
   expiresAt: number;
 }
 
 const toUserId = (verdict: Verdict) => verdict.userId;
+const toSession = (verdict: Verdict) => (verdict.userId ? verdict : null);
 
 /**
  * Verifies next-auth session tokens without the full session flow and without a database round trip.
@@ -47,6 +50,12 @@ export class SessionTokenVerifier {
     return andThen(this.verdicts.get(token), toUserId);
   }
 
+  /** The signed-in user and when their session ends (for what may last no longer), or null. */
+  session(token: string | undefined): Awaitable<Verdict | null> {
+    if (!token) return null;
+    return andThen(this.verdicts.get(token), toSession);
+  }
+
   private async verify(token: string): Promise<Verdict> {
     try {
       const { payload } = await jwtDecrypt(token, this.key, { clockTolerance: 15 });
@@ -69,3 +78,6 @@ export function sessionTokenFromCookies(cookies: Map<string, string>): string | 
   }
   return undefined;
 }
+
+/** The process's verifier: the gateway and the hub's handoff share its key and its verdicts. */
+export const sessionTokens = processSingleton("session-tokens", () => new SessionTokenVerifier(config().NEXTAUTH_SECRET));

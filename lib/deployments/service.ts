@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { appUrl } from "@/lib/app-origins/app-hosts";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { invalidateDeployment, routingFields } from "@/lib/deployments/cache";
@@ -28,7 +29,10 @@ export interface DeploymentView {
   rateLimit: string | null;
   rateLimitAlgorithm: string;
   rateLimitBurst: number | null;
+  /** The link users share: the hub's gateway path. */
   gatewayUrl: string;
+  /** The deployment's own origin when app origins are on (GATEHOUSE_APPS_DOMAIN), else null. */
+  appUrl: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,6 +51,7 @@ function view({ rateLimit, rateLimitWindowSeconds, ...row }: Row): DeploymentVie
     ...row,
     rateLimit: rateLimit && rateLimitWindowSeconds ? `${rateLimit}/${rateLimitWindowSeconds}s` : null,
     gatewayUrl: new URL(gatewayPath(row.userId, row.id), origin).toString(),
+    appUrl: appUrl(row.id),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

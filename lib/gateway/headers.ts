@@ -104,7 +104,8 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: Up
   out["x-forwarded-for"] = context.client.forwardedFor.join(", ");
   out["x-forwarded-proto"] = context.client.proto;
   if (context.client.host) out["x-forwarded-host"] = context.client.host;
-  out["x-forwarded-prefix"] = context.target.prefix;
+  // On an app origin there is no prefix: the deployment owns the whole origin.
+  if (context.target.prefix) out["x-forwarded-prefix"] = context.target.prefix;
   out["x-request-id"] = context.requestId;
   out[userIdHeader] = context.userId;
   return out;
@@ -186,9 +187,35 @@ export function rewriteSetCookie(setCookie: string, target: URL, prefix: string)
   return [pair.trim(), `Path=${intoPrefix(path, target, prefix)}`, ...kept].join("; ");
 }
 
+/**
+ * A deployment's cookie on its own app origin: its Path kept (past any base path of the target, as
+ * Location is), `Domain` removed so that no deployment sets a cookie on the shared apps domain, and
+ * `__Host-`/`__Secure-` cookies kept; only cookies named like the gateway's own are dropped.
+ */
+function rewriteAppSetCookie(setCookie: string, target: URL): string | null {
+  const [pair, ...attributes] = setCookie.split(";");
+  const name = pair.slice(0, pair.indexOf("=")).trim();
+  if (!name || gatewayCookiePattern.test(name)) return null;
+  const kept: string[] = [];
+  for (const attribute of attributes) {
+    const trimmed = attribute.trim();
+    const key = trimmed.split("=")[0].trim().toLowerCase();
+    if (key === "domain" || !trimmed) continue;
+    if (key === "path") {
+      const value = trimmed.slice(trimmed.indexOf("=") + 1).trim();
+      kept.push(value.startsWith("/") ? `Path=${intoPrefix(value, target, "")}` : trimmed);
+      continue;
+    }
+    kept.push(trimmed);
+  }
+  return [pair.trim(), ...kept].join("; ");
+}
+
 export interface ClientResponseContext {
   target: URL;
   prefix: string;
+  /** On a deployment's own origin, headers that act on the whole origin are the deployment's to send. */
+  ownOrigin: boolean;
   requestId: string;
   secure: boolean;
 }
@@ -214,14 +241,17 @@ export function clientResponseHeaders(upstream: IncomingHttpHeaders, context: Cl
   const dropped = connectionNamed(upstream);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(upstream)) {
-    if (value === undefined || hopByHop.has(name) || dropped.has(name) || originWide.has(name) || name.startsWith("access-control-")) continue;
+    if (value === undefined || hopByHop.has(name) || dropped.has(name) || name.startsWith("access-control-")) continue;
+    if (!context.ownOrigin && originWide.has(name)) continue;
     if (name === "location") {
       out.location = rewriteLocation(String(value), context.target, context.prefix);
     } else if (name === "service-worker-allowed") {
       const scope = rewriteServiceWorkerAllowed(String(value), context.target, context.prefix);
       if (scope) out[name] = scope;
     } else if (name === "set-cookie") {
-      const cookies = (Array.isArray(value) ? value : [value]).map((cookie) => rewriteSetCookie(cookie, context.target, context.prefix));
+      const cookies = (Array.isArray(value) ? value : [value]).map((cookie) =>
+        context.ownOrigin ? rewriteAppSetCookie(cookie, context.target) : rewriteSetCookie(cookie, context.target, context.prefix),
+      );
       const kept = cookies.filter((cookie): cookie is string => cookie !== null);
       if (kept.length) out["set-cookie"] = kept;
     } else {

@@ -20,7 +20,7 @@ class ClientDeparture extends EventEmitter {
   }
 }
 
-function gatewayRequest(request: IncomingMessage, signal: ClientDeparture, hasBody: boolean): GatewayRequest {
+function gatewayRequest(request: IncomingMessage, signal: ClientDeparture, hasBody: boolean, appDeploymentId: string | undefined): GatewayRequest {
   const raw = request.url ?? "/";
   const queryStart = raw.indexOf("?");
   return {
@@ -33,21 +33,23 @@ function gatewayRequest(request: IncomingMessage, signal: ClientDeparture, hasBo
     peerSecure: Boolean((request.socket as TLSSocket).encrypted),
     canRelayContentEncoding: true,
     signal,
+    appDeploymentId,
   };
 }
 
 /**
  * Drives the gateway pipeline straight from node:http: no Next round trip, the raw request target as
- * the client sent it, the real socket address, and bodies piped without conversion.
+ * the client sent it, the real socket address, and bodies piped without conversion. `appDeploymentId`
+ * when the request came to a deployment's own origin.
  */
-export async function handleGatewayNode(request: IncomingMessage, response: ServerResponse): Promise<void> {
+export async function handleGatewayNode(request: IncomingMessage, response: ServerResponse, appDeploymentId?: string): Promise<void> {
   const departure = new ClientDeparture();
   // `close` on the response before it finished means the client went away mid-request.
   response.once("close", () => response.writableFinished || departure.abort());
   const hasBody =
     request.headers["content-length"] !== undefined ? request.headers["content-length"] !== "0" : request.headers["transfer-encoding"] !== undefined;
 
-  const answer = await gateway().handle(gatewayRequest(request, departure, hasBody));
+  const answer = await gateway().handle(gatewayRequest(request, departure, hasBody, appDeploymentId));
   if (departure.aborted) {
     if (answer.body instanceof MeteredBody) answer.body.discard();
     response.destroy();
@@ -78,11 +80,11 @@ function head(status: number, headers: OutgoingHttpHeaders): string {
  * A WebSocket upgrade under the gateway: checked like any request, then the client's socket is joined
  * to the deployment's. Frames pass as bytes, so close codes and binary messages arrive untouched.
  */
-export async function handleGatewayUpgrade(request: IncomingMessage, socket: Duplex, firstBytes: Buffer): Promise<void> {
+export async function handleGatewayUpgrade(request: IncomingMessage, socket: Duplex, firstBytes: Buffer, appDeploymentId?: string): Promise<void> {
   const departure = new ClientDeparture();
   socket.once("close", () => departure.abort());
   socket.on("error", () => socket.destroy());
-  const answer = await gateway().upgrade(gatewayRequest(request, departure, false));
+  const answer = await gateway().upgrade(gatewayRequest(request, departure, false, appDeploymentId));
 
   if (!("socket" in answer)) {
     const body = answer.body instanceof Uint8Array ? answer.body : undefined;

@@ -1,17 +1,23 @@
-import { invalidPath } from "@/lib/http/problems";
+import { handoffPath, reservedPrefix } from "@/lib/app-origins/app-hosts";
+import { deploymentNotFound, invalidPath, reservedPathNotFound } from "@/lib/http/problems";
 
 export const gatewayPrefix = "/api/gateway/";
 
+/** Which way a request reached its deployment: the hub's gateway path, or the deployment's own origin. */
+export type Via = "gateway-path" | "app-origin";
+
 export interface GatewayTarget {
-  userId: string;
+  via: Via;
+  /** The user the gateway path names; null on an app origin, which names only the deployment. */
+  userId: string | null;
   deploymentId: string;
-  /** `/api/gateway/{userId}/{deploymentId}`, without a trailing slash. */
+  /** `/api/gateway/{userId}/{deploymentId}`, without a trailing slash; "" on an app origin. */
   prefix: string;
   /** The path to request from the deployment, still percent-encoded, always starting with `/`. */
   upstreamPath: string;
 }
 
-export type ResolvedPath = { redirect: string } | { target: GatewayTarget };
+export type ResolvedPath = { redirect: string } | { target: GatewayTarget } | { handoff: string };
 
 function decodeSegment(segment: string): string {
   try {
@@ -37,5 +43,19 @@ export function resolveGatewayPath(rawPath: string, query: string): ResolvedPath
     if (decoded.includes("/") || decoded.includes("\\")) throw invalidPath("Encoded slashes and backslashes are not allowed in gateway paths.");
     if (decoded.includes("\0")) throw invalidPath("NUL characters are not allowed in gateway paths.");
   }
-  return { target: { userId, deploymentId, prefix, upstreamPath: `/${rest.join("/")}` } };
+  return { target: { via: "gateway-path", userId, deploymentId, prefix, upstreamPath: `/${rest.join("/")}` } };
+}
+
+/**
+ * On a deployment's own origin the whole path is the deployment's, as received: there is no prefix to
+ * step out of. Only the reserved prefix is the gateway's (its handoff; anything else there is a 404).
+ */
+export function resolveAppPath(deploymentId: string, rawPath: string): ResolvedPath {
+  if (!deploymentId) throw deploymentNotFound();
+  if (!rawPath.startsWith("/")) throw invalidPath("Request targets on an app origin are paths starting with /.");
+  if (rawPath.startsWith(reservedPrefix)) {
+    if (rawPath === handoffPath) return { handoff: deploymentId };
+    throw reservedPathNotFound();
+  }
+  return { target: { via: "app-origin", userId: null, deploymentId, prefix: "", upstreamPath: rawPath } };
 }

@@ -1,5 +1,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
+import { type AppHosts, appHosts, hubHandoffPath } from "@/lib/app-origins/app-hosts";
+import { redeemHandoff } from "@/lib/app-origins/redeem-handoff";
 import { config } from "@/lib/config";
 import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
@@ -8,21 +10,23 @@ import { circuitStore } from "@/lib/gateway/circuit-store";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
 import { Forwarder } from "@/lib/gateway/forward";
 import { type ClientFacts, clientFacts, clientResponseHeaders, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
-import { Authenticator, type Identity } from "@/lib/gateway/identity";
+import { type Identity, identify } from "@/lib/gateway/identity";
 import { MeteredBody } from "@/lib/gateway/metered-body";
-import { type GatewayTarget, resolveGatewayPath } from "@/lib/gateway/path";
+import { type GatewayTarget, type ResolvedPath, resolveAppPath, resolveGatewayPath, type Via } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import {
+  appOriginOnly,
   deploymentNotFound,
   deploymentNotRunning,
   gatewaySignInRequired,
+  methodNotAllowed,
   type Outcome,
   originNotAllowed,
   Problem,
   someoneElsesPath,
 } from "@/lib/http/problems";
-import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
+import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
 import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 import { sharedRedis } from "@/lib/redis/client";
 import { latencyMs } from "@/lib/request-log/latency";
@@ -37,6 +41,7 @@ interface Arrival {
   secure: boolean;
   at: Date;
   startedAt: number;
+  via: Via;
 }
 
 /**
@@ -84,10 +89,12 @@ const maxDurationMs = 2_147_483_647;
  * The gateway, built once per process. A request passes these stages in order; each returns what it
  * established or throws a Problem from lib/http/problems.ts, which carries its status and outcome:
  *
- *   target      path.ts        which user, deployment and upstream path (308 to add the root's slash)
+ *   target      path.ts        which deployment and upstream path: from the gateway path (308 to add the
+ *                              root's slash), or from an app origin's host (its handoff answered here)
  *   preflight   cors.ts        CORS preflights are answered here, before credentials
- *   identity    identity.ts    session cookie or API token
- *   authorize   here           the path's user is the caller, the deployment is theirs and running
+ *   identity    identity.ts    session cookie, app session or API token
+ *   authorize   here           the path's user is the caller, the deployment is theirs and running; with
+ *                              app origins, a browser session on the gateway path is sent to the app's origin
  *   limit       rate-limit.ts  per user and per deployment
  *   breaker     breaker.ts     per deployment
  *   forward     forward.ts     undici, both bodies streamed; the outcome feeds the breaker
@@ -99,7 +106,7 @@ const maxDurationMs = 2_147_483_647;
  */
 class Gateway {
   private readonly settings = config();
-  private readonly authenticator = new Authenticator(this.settings.NEXTAUTH_SECRET);
+  private readonly appHosts = appHosts();
   private readonly forwarder = new Forwarder(this.settings);
   private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis());
   private readonly metrics = gatewayMetrics();
@@ -123,8 +130,12 @@ class Gateway {
   }
 
   private async pass(request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
-    const route = resolveGatewayPath(request.path, request.query);
+    const route = this.route(request);
     if ("redirect" in route) return redirect(route.redirect, 308, arrival, "answered");
+    if ("handoff" in route) {
+      const { status, headers } = await redeemHandoff(request.method, request.query, route.handoff, arrival.secure);
+      return { status, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome: "answered" };
+    }
     // Browsers send preflights without credentials.
     if (isPreflight(request.method, request.headers)) return this.preflight(request, route.target, arrival);
     trail.target = route.target;
@@ -146,6 +157,7 @@ class Gateway {
         ...clientResponseHeaders(upstream.headers, {
           target: admitted.deployment.target,
           prefix: admitted.target.prefix,
+          ownOrigin: admitted.target.via === "app-origin",
           requestId: arrival.requestId,
           secure: arrival.secure,
         }),
@@ -162,8 +174,9 @@ class Gateway {
     const arrival = this.arrive(request);
     const trail: Trail = {};
     try {
-      const route = resolveGatewayPath(request.path, request.query);
+      const route = this.route(request);
       if ("redirect" in route) return this.recorded(request, arrival, trail, redirect(route.redirect, 308, arrival, "answered"), () => 0);
+      if (!("target" in route)) throw methodNotAllowed("GET, HEAD");
       trail.target = route.target;
       const admitted = await this.admit(request, route.target, trail);
       const protocol = String(request.headers.upgrade ?? "websocket");
@@ -180,6 +193,7 @@ class Gateway {
       const headers = clientResponseHeaders(upstream.headers, {
         target: admitted.deployment.target,
         prefix: admitted.target.prefix,
+        ownOrigin: admitted.target.via === "app-origin",
         requestId: arrival.requestId,
         secure: arrival.secure,
       });
@@ -202,7 +216,12 @@ class Gateway {
       secure: client.proto === "https",
       at: new Date(),
       startedAt: performance.now(),
+      via: request.appDeploymentId === undefined ? "gateway-path" : "app-origin",
     };
+  }
+
+  private route(request: GatewayRequest): ResolvedPath {
+    return request.appDeploymentId === undefined ? resolveGatewayPath(request.path, request.query) : resolveAppPath(request.appDeploymentId, request.path);
   }
 
   /**
@@ -211,13 +230,14 @@ class Gateway {
    * promises are awaited (lib/runtime/awaitable.ts).
    */
   private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail): Promise<Admitted> {
-    const identifying = this.authenticator.identify(request.headers);
+    const identifying = identify(request.headers, request.appDeploymentId);
     const identity = signedIn(identifying instanceof Promise ? await identifying : identifying);
     trail.userId = identity.userId;
-    if (identity.userId !== target.userId) throw someoneElsesPath();
+    if (target.userId !== null && identity.userId !== target.userId) throw someoneElsesPath();
     const finding = routableDeployment(target.deploymentId);
     const deployment = ownedBy(identity, finding instanceof Promise ? await finding : finding);
     trail.deployment = deployment;
+    if (this.appHosts && target.via === "gateway-path" && identity.credential === "session") throw this.toAppOrigin(request, target, this.appHosts);
     if (deployment.status !== "running") throw deploymentNotRunning(deployment.name, deployment.status);
     const limiting = this.rateLimiter.check(identity.userId, deployment);
     const rateLimitHeaders = limiting instanceof Promise ? await limiting : limiting;
@@ -237,6 +257,16 @@ class Gateway {
       this.breakers.record(ticket, upstreamFault ? "failure" : undefined, upstreamFault ? error.title.toLowerCase() : "");
       throw error;
     }
+  }
+
+  /**
+   * With app origins, deployment content is never served to a browser session on the hub's origin: a page
+   * navigation goes through the handoff to the same path on the app's origin, anything else is refused.
+   */
+  private toAppOrigin(request: GatewayRequest, target: GatewayTarget, hosts: AppHosts): Problem {
+    const returnPath = target.upstreamPath + request.query;
+    const handoff = `${hubHandoffPath}?${new URLSearchParams({ deployment: target.deploymentId, path: returnPath })}`;
+    return appOriginOnly(hosts.originOf(target.deploymentId), handoff);
   }
 
   private upstreamHeaders(request: GatewayRequest, admitted: Admitted, arrival: Arrival) {
@@ -260,11 +290,29 @@ class Gateway {
   private async refuse(error: unknown, request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
     const problem = asProblem(error, arrival.requestId);
     if (problem.outcome === "client-aborted") return this.rendered(problem, arrival);
-    if (problem.status === 401 && wantsHtml(request)) {
-      return redirect(`/signin?callbackUrl=${encodeURIComponent(request.path + request.query)}`, 303, arrival, problem.outcome);
+    const navigation = wantsHtml(request);
+    if (navigation) {
+      const destination = problem.status === 401 ? this.signIn(request, arrival) : problem.navigateTo;
+      if (destination) return redirect(destination, 303, arrival, problem.outcome);
     }
-    const answer = this.rendered(problem, arrival);
+    const answer = navigation && this.appHosts && arrival.via === "app-origin" ? this.page(problem, arrival, this.appHosts) : this.rendered(problem, arrival);
     return { ...answer, headers: { ...answer.headers, ...(await this.refusalCors(request, trail)) } };
+  }
+
+  /** Where a browser signs in: the hub's sign-in page, or for an app origin the hub's handoff back to this path. */
+  private signIn(request: GatewayRequest, arrival: Arrival): string {
+    const returnTo = request.path + request.query;
+    if (this.appHosts && arrival.via === "app-origin" && request.appDeploymentId) return this.appHosts.handoffUrl(request.appDeploymentId, returnTo);
+    return `/signin?callbackUrl=${encodeURIComponent(returnTo)}`;
+  }
+
+  /** A problem as a page, for a person's browser on an app origin: the hub's pages are on another origin. */
+  private page(problem: Problem, arrival: Arrival, hosts: AppHosts): Answer {
+    const { status, headers, body } = renderProblemPage(problem, arrival.requestId, {
+      href: `${hosts.hubOrigin}/dashboard`,
+      label: "Go to your Gatehouse dashboard",
+    });
+    return { status, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body, outcome: problem.outcome };
   }
 
   /** A refused upgrade: the problem alone, written on the socket before any switch (no sign-in redirect, no CORS). */
@@ -317,6 +365,7 @@ class Gateway {
       country: clientCountry(request.headers, this.settings.GATEWAY_COUNTRY_HEADER, arrival.client.clientAddress),
       clientAddress: storedAddress(arrival.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
       userAgentFamily: userAgentFamily(request.headers["user-agent"]),
+      via: arrival.via,
     });
   }
 }

@@ -27,6 +27,11 @@ export interface GatewayRequest {
   canRelayContentEncoding: boolean;
   /** Aborts when the client goes away. */
   signal: ClientSignal;
+  /**
+   * Set when the request came to a deployment's own origin (`{id}.{GATEHOUSE_APPS_DOMAIN}`): the id its
+   * host names, "" when the host names none. Absent on the hub's gateway path.
+   */
+  appDeploymentId?: string;
 }
 
 /**

@@ -22,6 +22,8 @@ export class Problem extends Error {
     readonly headers: Record<string, string> = {},
     /** Input validation only: every field that is wrong. */
     readonly errors?: FieldError[],
+    /** Where a browser's page navigation goes instead of seeing this problem. */
+    readonly navigateTo?: string,
   ) {
     super(detail);
     this.name = "Problem";
@@ -55,6 +57,31 @@ export const gatewaySignInRequired = () =>
   new Problem(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", "refused", {
     "www-authenticate": 'Bearer realm="gatehouse"',
   });
+export const appOriginOnly = (appOrigin: string, handoffUrl: string) =>
+  new Problem(
+    403,
+    "app-origin-only",
+    "Served on the app's own origin",
+    `This deployment's pages are served at ${appOrigin}; the hub's gateway URL accepts a browser session only to send you there. Programs use an API token.`,
+    "refused",
+    {},
+    undefined,
+    handoffUrl,
+  );
+export const reservedPathNotFound = () =>
+  new Problem(404, "reserved-path", "Not found", "Paths under /__gatehouse/ on an app origin are the gateway's own.", "refused");
+export const methodNotAllowed = (allowed: string) =>
+  new Problem(405, "method-not-allowed", "Method not allowed", `This path accepts ${allowed}.`, "refused", { allow: allowed });
+export const appOriginsOff = () =>
+  new Problem(404, "app-origins-off", "Not found", "This Gatehouse serves deployments under its own origin (GATEHOUSE_APPS_DOMAIN is not set).", "refused");
+export const handoffCodeInvalid = () =>
+  new Problem(
+    403,
+    "handoff-code-invalid",
+    "Sign-in link no longer valid",
+    "This sign-in link was used already, has expired, or was made for another app. Open the app again to get a new one.",
+    "refused",
+  );
 export const someoneElsesPath = () => new Problem(403, "forbidden", "Forbidden", "This gateway path belongs to another user.", "refused");
 export const originNotAllowed = () =>
   new Problem(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.", "refused");

@@ -47,3 +47,31 @@ export function renderProblem(problem: Problem, requestId: string): RenderedProb
     body,
   };
 }
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The same problem as a small page, for a person's browser that navigated somewhere it cannot go
+ * (an expired sign-in link, an app that is not theirs): what happened, and a link onwards.
+ */
+export function renderProblemPage(problem: Problem, requestId: string, onwards: { href: string; label: string }): RenderedProblem {
+  const body = Buffer.from(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(problem.title)} · Gatehouse</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:12vh auto;padding:0 1.25rem;color:#1f2937}h1{font-size:1.4rem}a{color:#2563eb}small{color:#6b7280}</style>
+</head><body><main><h1>${escapeHtml(problem.title)}</h1><p>${escapeHtml(problem.detail)}</p>
+<p><a href="${escapeHtml(onwards.href)}">${escapeHtml(onwards.label)}</a></p><p><small>Request ${escapeHtml(requestId)} · ${problem.status}</small></p></main></body></html>
+`);
+  return {
+    status: problem.status,
+    headers: {
+      ...problem.headers,
+      "content-type": "text/html; charset=utf-8",
+      "content-length": String(body.length),
+      "cache-control": "no-store",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      "x-request-id": requestId,
+    },
+    body,
+  };
+}

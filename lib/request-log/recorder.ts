@@ -1,4 +1,5 @@
 import { pool } from "@/lib/db";
+import type { Via } from "@/lib/gateway/path";
 import { writeRequestBatch } from "@/lib/request-log/store";
 import { ThrottledLog } from "@/lib/runtime/log-throttle";
 import { processSingleton } from "@/lib/runtime/process-singleton";
@@ -20,6 +21,8 @@ export interface RequestRow {
   country: string | null;
   clientAddress: string | null;
   userAgentFamily: string | null;
+  /** The hub's gateway path or the deployment's own origin. */
+  via: Via;
 }
 
 interface RecorderOptions {

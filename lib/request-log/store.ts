@@ -3,13 +3,13 @@ import type { RequestRow } from "@/lib/request-log/recorder";
 import { type MinuteTotals, rollUp } from "@/lib/request-log/rollups";
 
 // Each statement has one fixed shape whatever the batch size (a column is one array parameter): the
-// process builds no SQL per batch and sends 15 parameters, not 15 per row. Unnamed on purpose: the
+// process builds no SQL per batch and sends 16 parameters, not 16 per row. Unnamed on purpose: the
 // embedded database serves every connection from one session, where statement names would collide.
 const insertRows = `
   insert into "RequestLog" ("at", "requestId", "userId", "deploymentId", "method", "path", "status", "outcome",
-    "durationMs", "ttfbMs", "bytesIn", "bytesOut", "country", "clientAddress", "userAgentFamily")
+    "durationMs", "ttfbMs", "bytesIn", "bytesOut", "country", "clientAddress", "userAgentFamily", "via")
   select * from unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-    $9::int[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[])`;
+    $9::int[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[])`;
 
 // Joined with Deployment so that requests naming a deployment that no longer exists add nothing; the
 // histogram arrives as one array literal per minute because unnest would flatten a two-dimensional array.
@@ -82,6 +82,7 @@ export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow
         "country",
         "clientAddress",
         "userAgentFamily",
+        "via",
       ),
     });
     if (minutes.length) {

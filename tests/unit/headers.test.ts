@@ -10,7 +10,7 @@ import {
 } from "@/lib/gateway/headers";
 
 const prefix = "/api/gateway/u1/d1";
-const target = { userId: "u1", deploymentId: "d1", prefix, upstreamPath: "/" };
+const target = { via: "gateway-path" as const, userId: "u1", deploymentId: "d1", prefix, upstreamPath: "/" };
 
 test("with no trusted proxies only the socket address counts", () => {
   const facts = clientFacts({ "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "https", host: "gw.example" }, "10.0.0.9", false, 0);
@@ -80,7 +80,7 @@ test("Set-Cookie loses Domain, gains a Path inside the prefix, and gateway names
 test("event streams are marked no-transform and unbuffered; security headers are added", () => {
   const out = clientResponseHeaders(
     { "content-type": "text/event-stream", "cache-control": "no-cache", "access-control-allow-origin": "*", "keep-alive": "timeout=5" },
-    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: true },
+    { target: new URL("http://h"), prefix, ownOrigin: false, requestId: "rid-12345678", secure: true },
   );
   assert.equal(out["cache-control"], "no-cache, no-transform");
   assert.equal(out["x-accel-buffering"], "no");
@@ -123,7 +123,7 @@ test("headers that reach past the prefix to the whole origin are dropped; a serv
       "service-worker-allowed": "/",
       "x-kept": "yes",
     },
-    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: false },
+    { target: new URL("http://h"), prefix, ownOrigin: false, requestId: "rid-12345678", secure: false },
   );
   for (const name of [
     "clear-site-data",
@@ -150,7 +150,7 @@ test("headers that reach past the prefix to the whole origin are dropped; a serv
 test("over https the gateway's own HSTS replaces the deployment's", () => {
   const out = clientResponseHeaders(
     { "strict-transport-security": "max-age=1; includeSubDomains; preload" },
-    { target: new URL("http://h"), prefix, requestId: "rid-12345678", secure: true },
+    { target: new URL("http://h"), prefix, ownOrigin: false, requestId: "rid-12345678", secure: true },
   );
   assert.equal(out["strict-transport-security"], "max-age=31536000; includeSubDomains");
 });

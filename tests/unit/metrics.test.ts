@@ -50,6 +50,7 @@ const row = (at: string, deploymentId: string | null, status: number, durationMs
   country: null,
   clientAddress: null,
   userAgentFamily: "curl",
+  via: "gateway-path",
   ...extra,
 });
 

@@ -28,6 +28,8 @@ interface RecentRequest {
   country: string | null;
   userAgentFamily: string | null;
   requestId: string;
+  /** "gateway-path" or "app-origin". */
+  via: string;
 }
 
 export interface RecentRequestsPage {
@@ -95,6 +97,7 @@ export async function recentRequests(
       country: true,
       userAgentFamily: true,
       requestId: true,
+      via: true,
     },
   });
   const hasMore = found.length > pageSize;

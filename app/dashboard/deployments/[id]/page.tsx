@@ -66,7 +66,16 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
         <div className="page-header">
           <div>
             <h1>{deployment.name}</h1>
-            <div className="gateway-link">
+            {deployment.appUrl ? (
+              <div className="gateway-link" data-testid="app-link">
+                <a href={deployment.appUrl} target="_blank" rel="noreferrer">
+                  {deployment.appUrl}
+                </a>
+                <CopyButton path={deployment.appUrl} />
+              </div>
+            ) : null}
+            <div className={deployment.appUrl ? "gateway-link gateway-link-secondary" : "gateway-link"}>
+              {deployment.appUrl ? <span className="muted">Shared link:</span> : null}
               <a href={path} target="_blank" rel="noreferrer">
                 {deployment.gatewayUrl}
               </a>
@@ -82,10 +91,16 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
           </div>
         </div>
 
-        <p className="origin-note" data-testid="same-origin-note">
-          This deployment is served on Gatehouse's own origin, under its gateway path. Its pages' scripts run with your Gatehouse session: deploy only apps you
-          trust here.
-        </p>
+        {deployment.appUrl ? (
+          <p className="origin-note origin-note-isolated" data-testid="app-origin-note">
+            This deployment is served on an origin of its own; its pages cannot act as you on Gatehouse. The shared link takes a signed-in browser there.
+          </p>
+        ) : (
+          <p className="origin-note" data-testid="same-origin-note">
+            This deployment is served on Gatehouse's own origin, under its gateway path. Its pages' scripts run with your Gatehouse session: deploy only apps
+            you trust here.
+          </p>
+        )}
 
         <div className="toolbar">
           <nav className="segmented" aria-label="Time range">

@@ -53,7 +53,7 @@ export function RecentRequests({
       {page.rows.length === 0 ? (
         <div className="empty empty-compact">
           <h2>{filtered ? "No requests match these filters" : "No requests in this range yet"}</h2>
-          <p>{filtered ? "Try a wider time range or clear the filters." : "Requests through the gateway URL appear here within a couple of seconds."}</p>
+          <p>{filtered ? "Try a wider time range or clear the filters." : "Requests to the deployment appear here within a couple of seconds."}</p>
         </div>
       ) : (
         <div className="table-scroll">
@@ -68,6 +68,7 @@ export function RecentRequests({
                 <th className="numeric">Out</th>
                 <th>Country</th>
                 <th>Agent</th>
+                <th>Via</th>
               </tr>
             </thead>
             <tbody>
@@ -87,6 +88,9 @@ export function RecentRequests({
                   <td className="cell-out numeric nowrap">{formatBytes(row.bytesOut)}</td>
                   <td className="cell-country">{row.country ?? <span className="muted">—</span>}</td>
                   <td className="cell-agent">{row.userAgentFamily ?? <span className="muted">—</span>}</td>
+                  <td className="cell-via nowrap" title={row.via === "app-origin" ? "On the deployment's own origin" : "Through the hub's gateway path"}>
+                    {row.via === "app-origin" ? "App origin" : "Gateway path"}
+                  </td>
                 </tr>
               ))}
             </tbody>
