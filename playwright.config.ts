@@ -13,7 +13,8 @@ export default defineConfig({
   reporter: "list",
   timeout: 60_000,
   use: {
-    baseURL: `http://127.0.0.1:${port}`,
+    // The demo's GATEHOUSE_PUBLIC_URL: its app origins are {deployment}.apps.localhost on this port.
+    baseURL: `http://localhost:${port}`,
     browserName: "chromium",
     // Playwright cannot download its browsers on these machines; the system Chromium stands in.
     launchOptions: {
@@ -34,7 +35,7 @@ export default defineConfig({
       ALERTS_RULE_INTERVAL_MS: "500",
     },
     // Ready means provisioned, not merely listening: the app answers before the demo user exists.
-    wait: { stdout: /Gateway URL\s+(?<demo_gateway_url>\S+)/ },
+    wait: { stdout: /App URL\s+(?<demo_app_url>\S+)\s+Gateway URL\s+(?<demo_gateway_url>\S+)/ },
     reuseExistingServer: false,
     timeout: 120_000,
     // The demo stops the app and its embedded database on SIGTERM; the default SIGKILL would skip that.

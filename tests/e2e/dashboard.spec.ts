@@ -3,15 +3,9 @@ import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { formatCount, formatMs, formatPercent } from "@/lib/analytics/format";
 import { percentileFromBuckets } from "@/lib/request-log/latency";
-import { openDemoDeployment, signInToDashboard } from "@/testkit/browser";
+import { demoAppUrl, demoGatewayPath, enterDemoApp, openDemoDeployment, signInToDashboard, statusOfFetch } from "@/testkit/browser";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
-
-function gatewayPath(): string {
-  const url = process.env.DEMO_GATEWAY_URL;
-  if (!url) throw new Error("DEMO_GATEWAY_URL is unset: run these tests with playwright.config.ts, whose webServer starts the demo.");
-  return new URL(url).pathname;
-}
 
 /** The demo's embedded database, through the port it serves PGlite on (playwright.config.ts's data dir). */
 async function demoDatabase(): Promise<pg.Client> {
@@ -48,28 +42,30 @@ async function figures(client: pg.Client, deploymentId: string): Promise<Figures
 }
 
 test("the deployment dashboard shows what the gateway recorded, filters recent requests, and fits desktop and phone", async ({ page }, testInfo) => {
-  const prefix = gatewayPath();
-  const deploymentId = prefix.split("/")[4];
+  const app = demoAppUrl();
+  const deploymentId = demoGatewayPath().split("/")[4];
   const client = await demoDatabase();
   try {
     await signInToDashboard(page);
     const before = await figures(client, deploymentId);
 
-    // Traffic through the gateway with the page's session: pages, an API read, and paths the demo app does not have.
-    const sent = { ok: 0, notFound: 0, unavailable: 0 };
+    // Traffic on the app's origin with the page's app session: pages, an API read, and paths the demo app does not have.
+    // Entered at a path the app does not have: its page's own requests (an event stream) would land in the figures late.
+    await enterDemoApp(page, "dashboard-test/missing-entry");
+    const sent = { ok: 0, notFound: 1, unavailable: 0 };
     for (let i = 0; i < 12; i++) {
-      expect((await page.request.get(`${prefix}${i % 3 === 0 ? "api/messages" : ""}`)).status()).toBe(200);
+      expect(await statusOfFetch(page, `${app}${i % 3 === 0 ? "api/messages" : ""}`)).toBe(200);
       sent.ok++;
     }
     for (let i = 0; i < 4; i++) {
-      expect((await page.request.get(`${prefix}dashboard-test/missing-${i}`)).status()).toBe(404);
+      expect(await statusOfFetch(page, `${app}dashboard-test/missing-${i}`)).toBe(404);
       sent.notFound++;
     }
     // Refused while stopped, the owner's requests are still the deployment's traffic: 503s the error rate must show.
     const setStatus = (status: string) => page.request.patch(`/api/deployments/${deploymentId}`, { data: { status } });
     expect((await setStatus("stopped")).status()).toBe(200);
     for (let i = 0; i < 2; i++) {
-      expect((await page.request.get(prefix)).status()).toBe(503);
+      expect(await statusOfFetch(page, app)).toBe(503);
       sent.unavailable++;
     }
     expect((await setStatus("running")).status()).toBe(200);
@@ -87,6 +83,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
     const stored = await figures(client, deploymentId);
     expect(stored.status5xx).toBeGreaterThanOrEqual(sent.unavailable);
 
+    await page.goto("/dashboard");
     await openDemoDeployment(page);
     await page.getByRole("navigation", { name: "Time range" }).getByRole("link", { name: "1h" }).click();
     await expect(page).toHaveURL(/range=1h/);
@@ -111,6 +108,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
     await expect(page).toHaveURL(/status=4xx/);
     await expect(recent.locator("tbody tr")).toHaveCount(sent.notFound);
     for (const cell of await recent.locator("tbody .cell-status").allTextContents()) expect(cell).toBe("404");
+    for (const cell of await recent.locator("tbody .cell-via").allTextContents()) expect(cell).toBe("App origin");
 
     await recent.getByLabel("Method").selectOption("POST");
     await recent.getByRole("button", { name: "Filter" }).click();

@@ -1,17 +1,11 @@
 import path from "node:path";
 import { type BrowserContext, expect, type Page, type Request, test } from "@playwright/test";
+import { demoAppUrl, demoGatewayPath } from "@/testkit/browser";
 
 // The credentials `npm run demo` prints: the tests fail if it ever prints others.
 const demoUser = { email: "demo@gatehouse.local", password: "gatehouse-demo" };
 const heading = "Hello from behind the gateway";
 const timeOfDay = /^\d{1,2}:\d{2}:\d{2}/;
-
-/** The gateway path the demo printed once provisioned; playwright.config.ts captures it from its output. */
-function gatewayPath(): string {
-  const url = process.env.DEMO_GATEWAY_URL;
-  if (!url) throw new Error("DEMO_GATEWAY_URL is unset: run these tests with playwright.config.ts, whose webServer starts the demo.");
-  return new URL(url).pathname;
-}
 
 async function signIn(page: Page): Promise<void> {
   await page.locator("#email").fill(demoUser.email);
@@ -41,20 +35,24 @@ function watchNetwork(context: BrowserContext, opener: Page) {
   return { failures, contentTypes };
 }
 
-test("a signed-in user opens the demo app from the dashboard, with every asset, the API and the event stream working", async ({ page, context }, testInfo) => {
-  const prefix = gatewayPath();
-  const userId = prefix.split("/")[3];
+test("a signed-in user opens the demo app on its own origin from the dashboard, with every asset, the API and the event stream working", async ({
+  page,
+  context,
+}, testInfo) => {
+  const app = demoAppUrl();
+  const userId = demoGatewayPath().split("/")[3];
 
   const network = watchNetwork(context, page);
   await page.goto("/signin");
   await signIn(page);
   await expect(page).toHaveURL("/dashboard");
-  const link = page.locator('tr[data-deployment="demo-app"] .gateway-link a');
-  await expect(link).toHaveAttribute("href", prefix);
+  const link = page.locator('tr[data-deployment="demo-app"] [data-testid="app-link"] a');
+  await expect(link).toHaveAttribute("href", app);
 
-  // The dashboard opens gateway links in a new tab.
+  // The dashboard opens app links in a new tab; the handoff signs it in on the app's origin.
   const [demo] = await Promise.all([context.waitForEvent("page"), link.click()]);
-  await expect(demo).toHaveURL(prefix);
+  await expect(demo).toHaveURL(app);
+  const prefix = new URL(app).pathname;
   await expect(demo.getByRole("heading", { name: heading })).toBeVisible();
   await expect(demo.locator("#user-id")).toHaveText(userId);
 
@@ -88,6 +86,9 @@ test("a signed-in user opens the demo app from the dashboard, with every asset, 
   await expect(clock).toHaveText(timeOfDay);
 
   await demo.screenshot({ path: path.join(testInfo.project.outputDir, "demo.png"), fullPage: true });
+  await demo.setViewportSize({ width: 390, height: 844 });
+  await demo.screenshot({ path: path.join(testInfo.project.outputDir, "demo-phone.png"), fullPage: true });
+  await demo.setViewportSize({ width: 1280, height: 800 });
   expect(network.failures).toEqual([]);
 
   // Blank text passes the input's `required`, so the app's own validation answers, and the page says why.
@@ -96,11 +97,11 @@ test("a signed-in user opens the demo app from the dashboard, with every asset, 
   await expect(demo.getByRole("alert")).toHaveText("The message is empty.");
 });
 
-test("an unauthenticated visit to the gateway goes through sign-in and comes back", async ({ page }) => {
-  const prefix = gatewayPath();
-  await page.goto(prefix);
-  await expect(page).toHaveURL(`/signin?callbackUrl=${encodeURIComponent(prefix)}`);
+test("the shared link, opened signed out, goes through sign-in to the same path and query on the app's origin", async ({ page }) => {
+  const seed = `${demoGatewayPath()}?from=shared-link`;
+  await page.goto(seed);
+  await expect(page).toHaveURL(`/signin?callbackUrl=${encodeURIComponent(seed)}`);
   await signIn(page);
-  await expect(page).toHaveURL(prefix);
+  await expect(page).toHaveURL(`${demoAppUrl()}?from=shared-link`);
   await expect(page.getByRole("heading", { name: heading })).toBeVisible();
 });
