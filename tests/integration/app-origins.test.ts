@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import { before, test } from "node:test";
+import WebSocket from "ws";
 import { db, pool } from "@/lib/db";
 import { freePort, type RunningApp } from "@/testkit/app";
 import { type Harness, harness } from "@/testkit/harness";
@@ -9,6 +11,7 @@ import { skipUnless } from "@/testkit/suite";
 import type { Echo, TestUpstream } from "@/testkit/upstream";
 import type { TestDeployment, TestUser } from "@/testkit/users";
 import { eventually } from "@/testkit/wait";
+import { WebSocketUpstream } from "@/testkit/websocket-upstream";
 
 // Two instances with isolated app origins on *.apps.localhost, sharing this pass's database (and Redis on
 // the PostgreSQL pass): once per database. Requests name their host as a browser would (testkit/host-request.ts).
@@ -236,4 +239,33 @@ test("signing out of the hub ends the user's app sessions", { skip }, async () =
   assert.ok(signedOut.status < 400, `sign-out answered ${signedOut.status}`);
   // At once on the instance that saw the sign-out; on others within the cache's 30 s (not waited for here).
   assert.equal((await hostRequest(first.url, appHost(deployment), "/", { headers: { cookie } })).status, 401);
+});
+
+test("WebSockets on an app origin take the app session and reach the deployment at the path as sent", { skip }, async (t) => {
+  const upstream = new WebSocketUpstream();
+  await upstream.start();
+  t.after(() => upstream.stop());
+  const deployment = await h.deploy({ target: upstream.url });
+  const cookie = await signedInToApp(deployment);
+  const connect = (headers: Record<string, string>) =>
+    new WebSocket(`${first.url.replace(/^http/, "ws")}/live/socket?room=2`, { headers: { host: appHost(deployment), ...headers } });
+
+  const socket = connect({ cookie: `${cookie}; app=1` });
+  await once(socket, "open");
+  socket.send("hello on the app origin");
+  const [text] = await once(socket, "message");
+  assert.equal(text.toString(), "hello on the app origin");
+  socket.close();
+  const handshake = upstream.handshakes.at(-1)!;
+  assert.equal(handshake["x-forwarded-prefix"], undefined);
+  assert.equal(handshake["x-forwarded-host"], appHost(deployment));
+  assert.equal(handshake.cookie, "app=1");
+
+  for (const headers of [{}, { cookie: h.owner.cookie }] as Record<string, string>[]) {
+    const refused = connect(headers);
+    refused.on("error", () => {});
+    const [, response] = await once(refused, "unexpected-response");
+    refused.terminate();
+    assert.equal(response.statusCode, 401);
+  }
 });
