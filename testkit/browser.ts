@@ -44,3 +44,12 @@ export async function enterDemoApp(page: Page, path = ""): Promise<void> {
 export function statusOfFetch(page: Page, url: string): Promise<number> {
   return page.evaluate(async (target) => (await fetch(target)).status, url);
 }
+
+/** What the browser refused under a Content-Security-Policy on this page, from now on: the hub's pages must cause none. */
+export function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}

@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { formatCount, formatMs, formatPercent } from "@/lib/analytics/format";
 import { percentileFromBuckets } from "@/lib/request-log/latency";
-import { demoAppUrl, demoGatewayPath, enterDemoApp, openDemoDeployment, signInToDashboard, statusOfFetch } from "@/testkit/browser";
+import { cspViolations, demoAppUrl, demoGatewayPath, enterDemoApp, openDemoDeployment, signInToDashboard, statusOfFetch } from "@/testkit/browser";
 
 const port = Number(process.env.E2E_PORT ?? 3210);
 
@@ -45,6 +45,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
   const app = demoAppUrl();
   const deploymentId = demoGatewayPath().split("/")[4];
   const client = await demoDatabase();
+  const violations = cspViolations(page);
   try {
     await signInToDashboard(page);
     const before = await figures(client, deploymentId);
@@ -133,6 +134,7 @@ test("the deployment dashboard shows what the gateway recorded, filters recent r
     await page.screenshot({ path: testInfo.outputPath("overview-phone.png"), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.screenshot({ path: testInfo.outputPath("overview-desktop.png"), fullPage: true });
+    expect(violations, "the hub's pages run within their Content-Security-Policy").toEqual([]);
     for (const name of ["dashboard-desktop", "dashboard-phone", "overview-desktop", "overview-phone"]) {
       await testInfo.attach(name, { path: testInfo.outputPath(`${name}.png`), contentType: "image/png" });
     }

@@ -116,6 +116,27 @@ test("hub pages and APIs forbid framing and sniffing; a deployment's answers kee
   assert.equal(gateway.headers.get("x-frame-options"), null);
 });
 
+test("hub pages allow only scripts carrying this response's nonce, which every script Next writes carries", async () => {
+  const nonces: string[] = [];
+  for (const [path, cookie] of [
+    ["/signin", ""],
+    ["/signin", ""],
+    ["/dashboard", h.owner.cookie],
+  ]) {
+    const response = await fetch(`${h.app}${path}`, { headers: { cookie } });
+    assert.equal(response.status, 200, path);
+    const policies = response.headers.get("content-security-policy") ?? "";
+    const nonce = /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)' 'strict-dynamic'/.exec(policies)?.[1];
+    assert.ok(nonce, `${path}: ${policies}`);
+    nonces.push(nonce);
+    const html = await response.text();
+    const scripts = html.match(/<script\b[^>]*>/g) ?? [];
+    assert.ok(scripts.length > 0, path);
+    for (const script of scripts) assert.ok(script.includes(`nonce="${nonce}"`), `${path}: ${script}`);
+  }
+  assert.equal(new Set(nonces).size, nonces.length, "a fresh nonce per response");
+});
+
 test("the settings API never sends the owner's browser the deployment's internal address", async () => {
   const internal = "http://10.20.30.40:8081";
   const deployment = await h.deploy({ target: internal });
