@@ -10,7 +10,7 @@ import { type HostAnswer, hostRequest } from "@/testkit/host-request";
 import { skipUnless } from "@/testkit/suite";
 import type { Echo, TestUpstream } from "@/testkit/upstream";
 import type { TestDeployment, TestUser } from "@/testkit/users";
-import { eventually } from "@/testkit/wait";
+import { clearOfWindowEnd, eventually } from "@/testkit/wait";
 import { WebSocketUpstream } from "@/testkit/websocket-upstream";
 
 // Two instances with isolated app origins on *.apps.localhost, sharing this pass's database (and Redis on
@@ -268,4 +268,23 @@ test("WebSockets on an app origin take the app session and reach the deployment 
     refused.terminate();
     assert.equal(response.statusCode, 401);
   }
+});
+
+test("rate limits and CORS hold on an app origin as on the gateway path", { skip }, async () => {
+  const deployment = await h.deploy({ rateLimit: "2/60s", corsOrigins: ["https://allowed.example"] });
+  const cookie = await signedInToApp(deployment);
+  const host = appHost(deployment);
+  const statuses: number[] = [];
+  await clearOfWindowEnd(60, 3_000);
+  for (let i = 0; i < 3; i++) statuses.push((await hostRequest(first.url, host, "/", { headers: { cookie } })).status);
+  assert.deepEqual(statuses, [200, 200, 429]);
+
+  const preflight = (origin: string) =>
+    hostRequest(first.url, host, "/api", { method: "OPTIONS", headers: { origin, "access-control-request-method": "PUT" } });
+  const allowed = await preflight("https://allowed.example");
+  assert.equal(allowed.status, 204);
+  assert.equal(allowed.headers["access-control-allow-origin"], "https://allowed.example");
+  const other = await preflight(`http://${appHost(h.deployment)}`);
+  assert.equal(other.status, 403, "a sibling app origin is another site's origin like any other");
+  assert.equal(other.headers["access-control-allow-origin"], undefined);
 });
