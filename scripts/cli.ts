@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { createApiToken } from "@/lib/auth/api-tokens";
+import { createApiToken, listApiTokens, revokeApiToken } from "@/lib/api-tokens/tokens";
 import { ConfigError } from "@/lib/config";
 import { closeDatabase } from "@/lib/db";
 import { createDeployment, listDeployments, updateDeployment } from "@/lib/deployments/service";
@@ -55,15 +55,38 @@ const commands: Record<string, { usage: string; options: string[]; run(options: 
     run: (o) => listDeployments({ owner: o.owner }),
   },
   "token:create": {
-    usage: "token:create --owner E --name N   (prints the token once)",
-    options: ["owner", "name"],
+    usage: "token:create --owner E --name N [--expires DAYS] [--deployment ID,ID]   (prints the token once)",
+    options: ["owner", "name", "expires", "deployment"],
     run: async (o) => {
-      const user = o.owner ? await findUserByEmail(o.owner) : null;
-      if (!user) throw new UsageError(`No user has the email ${o.owner ?? "(missing --owner)"}.`);
-      return createApiToken({ userId: user.id, name: o.name });
+      const user = await userByEmail(o.owner);
+      return createApiToken({
+        userId: user.id,
+        name: o.name,
+        expiresInDays: o.expires === undefined ? undefined : /^\d+$/.test(o.expires) ? Number(o.expires) : o.expires,
+        deploymentIds: o.deployment ? o.deployment.split(",") : undefined,
+      });
+    },
+  },
+  "token:list": {
+    usage: "token:list --owner E",
+    options: ["owner"],
+    run: async (o) => listApiTokens((await userByEmail(o.owner)).id),
+  },
+  "token:revoke": {
+    usage: "token:revoke --id ID   (running instances refuse it within 5 s)",
+    options: ["id"],
+    run: async (o) => {
+      await revokeApiToken(o.id ?? "");
+      return { revoked: o.id };
     },
   },
 };
+
+async function userByEmail(email: string | undefined) {
+  const user = email ? await findUserByEmail(email) : null;
+  if (!user) throw new UsageError(`No user has the email ${email ?? "(missing --owner)"}.`);
+  return user;
+}
 
 function usage(): string {
   return ["Usage: npm run cli -- <command> [options]", "", ...Object.values(commands).map((c) => `  ${c.usage}`)].join("\n");

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createApiToken } from "@/lib/auth/api-tokens";
+import { createApiToken } from "@/lib/api-tokens/tokens";
 import { createDeployment, updateDeployment } from "@/lib/deployments/service";
 import { createUser } from "@/lib/users/accounts";
 import { signIn } from "./session";

@@ -9,6 +9,9 @@ export function TopBar({ email }: { email: string | null }) {
     <header className="topbar">
       <Brand />
       <div className="topbar-user">
+        <Link className="alerts-link" href="/dashboard/tokens">
+          API tokens
+        </Link>
         <AlertsBadge />
         <span>{email}</span>
         <Link className="button button-small" href="/signout">

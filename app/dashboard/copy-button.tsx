@@ -2,15 +2,15 @@
 
 import { useState } from "react";
 
-/** Copies the full gateway URL, built from the address the user is actually browsing. */
-export function CopyButton({ path }: { path: string }) {
+/** Copies a link, made absolute from the address the user is actually browsing, or (`text`) the text as it is. */
+export function CopyButton({ path, text = false }: { path: string; text?: boolean }) {
   const [copied, setCopied] = useState(false);
   return (
     <button
       className="button button-small"
       type="button"
       onClick={async () => {
-        await navigator.clipboard.writeText(new URL(path, window.location.origin).toString());
+        await navigator.clipboard.writeText(text ? path : new URL(path, window.location.origin).toString());
         setCopied(true);
         setTimeout(() => setCopied(false), 1500);
       }}

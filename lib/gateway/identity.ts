@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
+import { apiTokenGrant, type TokenGrant } from "@/lib/api-tokens/lookup";
+import { apiTokenPrefix } from "@/lib/api-tokens/tokens";
 import { appSessions } from "@/lib/app-origins/app-session";
-import { apiTokenPrefix, userIdForApiToken } from "@/lib/auth/api-tokens";
 import { sessionTokenFromCookies, sessionTokens } from "@/lib/auth/session-token";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
@@ -11,6 +12,8 @@ type Credential = "session" | "app-session" | "api-token";
 export interface Identity {
   userId: string;
   credential: Credential;
+  /** An API token's scope: the deployments it may call; absent for all of the user's. */
+  deployments?: ReadonlySet<string> | null;
 }
 
 /** Header through which programs may present an API token when `Authorization` belongs to the deployment. */
@@ -26,7 +29,10 @@ export function presentedApiToken(headers: IncomingHttpHeaders): string | undefi
 }
 
 const identityBy = (credential: Credential) => (userId: string | null) => (userId ? { userId, credential } : null);
-const byApiToken = identityBy("api-token");
+const byApiToken = (grant: TokenGrant | null): Identity | null =>
+  grant && (grant.expiresAt === null || grant.expiresAt > Date.now())
+    ? { userId: grant.userId, credential: "api-token", deployments: grant.deployments }
+    : null;
 const bySession = identityBy("session");
 const byAppSession = identityBy("app-session");
 
@@ -37,7 +43,7 @@ const byAppSession = identityBy("app-session");
  */
 export function identify(headers: IncomingHttpHeaders, appDeploymentId: string | undefined): Awaitable<Identity | null> {
   const token = presentedApiToken(headers);
-  if (token) return andThen(userIdForApiToken(token), byApiToken);
+  if (token) return andThen(apiTokenGrant(token), byApiToken);
   const cookies = parseCookieHeader(headers.cookie);
   if (appDeploymentId !== undefined) return andThen(appSessions().userId(cookies, appDeploymentId), byAppSession);
   return andThen(sessionTokens().userId(sessionTokenFromCookies(cookies)), bySession);

@@ -25,6 +25,7 @@ import {
   originNotAllowed,
   Problem,
   someoneElsesPath,
+  tokenOutOfScope,
 } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
 import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
@@ -237,6 +238,7 @@ class Gateway {
     const finding = routableDeployment(target.deploymentId);
     const deployment = ownedBy(identity, finding instanceof Promise ? await finding : finding);
     trail.deployment = deployment;
+    if (identity.deployments && !identity.deployments.has(deployment.id)) throw tokenOutOfScope();
     if (this.appHosts && target.via === "gateway-path" && identity.credential === "session") throw this.toAppOrigin(request, target, this.appHosts);
     if (deployment.status !== "running") throw deploymentNotRunning(deployment.name, deployment.status);
     const limiting = this.rateLimiter.check(identity.userId, deployment);

@@ -41,6 +41,7 @@ export const deploymentNotFound = () =>
   new Problem(404, "deployment-not-found", "Deployment not found", "No deployment with this id belongs to you.", "refused");
 export const deploymentExists = (owner: string, name: string) =>
   new Problem(409, "deployment-exists", "Deployment exists", `${owner} already has a deployment named ${name}.`, "refused");
+export const apiTokenNotFound = () => new Problem(404, "api-token-not-found", "API token not found", "No active API token with this id is yours.", "refused");
 export const alertRuleNotFound = () =>
   new Problem(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.", "refused");
 export const crossOriginChange = () =>
@@ -82,6 +83,8 @@ export const handoffCodeInvalid = () =>
     "This sign-in link was used already, has expired, or was made for another app. Open the app again to get a new one.",
     "refused",
   );
+export const tokenOutOfScope = () =>
+  new Problem(403, "token-out-of-scope", "Token not valid here", "This API token may call only the deployments chosen when it was made.", "refused");
 export const someoneElsesPath = () => new Problem(403, "forbidden", "Forbidden", "This gateway path belongs to another user.", "refused");
 export const originNotAllowed = () =>
   new Problem(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.", "refused");

@@ -1,0 +1,49 @@
+import { apiTokenPrefix, hashToken } from "@/lib/api-tokens/tokens";
+import { db } from "@/lib/db";
+import type { Awaitable } from "@/lib/runtime/awaitable";
+import { processSingleton } from "@/lib/runtime/process-singleton";
+import { TtlCache } from "@/lib/runtime/ttl-cache";
+
+/** What an API token lets its bearer do. */
+export interface TokenGrant {
+  userId: string;
+  /** The deployments it may call, or null for all of its user's. */
+  deployments: ReadonlySet<string> | null;
+  /** Epoch ms, or null when it does not expire. */
+  expiresAt: number | null;
+}
+
+/**
+ * How long an instance trusts what it read about a token: a revoked token stops working on every
+ * instance within this time (at once on the instance that revoked it).
+ */
+const tokenRecheckMs = 5_000;
+const lastUsedEveryMs = 60_000;
+
+/** Unknown tokens are cached too: a made-up token costs one query per cache life, not one per request. */
+const tokenCache = processSingleton("api-token-cache", () => new TtlCache({ max: 10_000, ttlMs: tokenRecheckMs, load: grantForHash }));
+
+/** An API token's grant (expired or not: the caller compares), or null when unknown or revoked. At once when seen lately. */
+export function apiTokenGrant(token: string): Awaitable<TokenGrant | null> {
+  if (!token.startsWith(apiTokenPrefix)) return null;
+  return tokenCache().get(hashToken(token));
+}
+
+/** Drops a token from this instance's cache (after revoking it), so that it stops working here at once. */
+export function forgetApiToken(hash: string): void {
+  tokenCache().delete(hash);
+}
+
+async function grantForHash(hash: string): Promise<TokenGrant | null> {
+  const row = await db().apiToken.findUnique({
+    where: { tokenHash: hash },
+    select: { id: true, userId: true, revokedAt: true, expiresAt: true, deploymentIds: true },
+  });
+  if (!row || row.revokedAt) return null;
+  // Off the request path, and at most once a minute per token: the list says when it was last used, not how often.
+  const stale = new Date(Date.now() - lastUsedEveryMs);
+  db()
+    .apiToken.updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: stale } }] }, data: { lastUsedAt: new Date() } })
+    .catch(() => {});
+  return { userId: row.userId, deployments: row.deploymentIds.length ? new Set(row.deploymentIds) : null, expiresAt: row.expiresAt?.getTime() ?? null };
+}
