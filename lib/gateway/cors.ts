@@ -9,10 +9,14 @@ const allowedHeaders = [
   "Last-Event-ID",
   "MCP-Protocol-Version",
   "Mcp-Session-Id",
+  "Mcp-Method",
+  "Mcp-Name",
   "X-Gatehouse-Token",
   "X-Request-Id",
 ].join(", ");
-const exposedHeaders = ["Mcp-Session-Id", "X-Request-Id", "Retry-After", "Location"].join(", ");
+const exposedHeaders = ["Mcp-Session-Id", "MCP-Protocol-Version", "WWW-Authenticate", "X-Request-Id", "Retry-After", "Location"].join(", ");
+/** MCP 2026-07-28 names a header per tool parameter (`Mcp-Param-{name}`): no fixed list can hold them. */
+const mcpParamHeader = /^mcp-param-[a-z0-9_-]{1,64}$/i;
 const preflightMaxAgeSeconds = "600";
 
 export function isPreflight(method: string, headers: IncomingHttpHeaders): boolean {
@@ -41,15 +45,23 @@ export function corsHeaders(origin: string | undefined, deployment: RoutableDepl
 }
 
 /** The answer to a preflight from an allowed origin; null when the origin is not allowed. */
-export function preflightHeaders(origin: string | undefined, deployment: RoutableDeployment | null): OutgoingHttpHeaders | null {
+export function preflightHeaders(origin: string | undefined, deployment: RoutableDeployment | null, requested?: string): OutgoingHttpHeaders | null {
   const headers = corsHeaders(origin, deployment);
   if (!headers["access-control-allow-origin"]) return null;
   delete headers["access-control-expose-headers"];
   return {
     ...headers,
     "access-control-allow-methods": allowedMethods,
-    "access-control-allow-headers": allowedHeaders,
+    "access-control-allow-headers": withMcpParams(requested),
     "access-control-max-age": preflightMaxAgeSeconds,
     vary: "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
   };
+}
+
+function withMcpParams(requested: string | undefined): string {
+  const params = (requested ?? "")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => mcpParamHeader.test(name));
+  return params.length ? `${allowedHeaders}, ${params.join(", ")}` : allowedHeaders;
 }

@@ -9,11 +9,12 @@ import { type BreakerTicket, CircuitBreakers } from "@/lib/gateway/breaker";
 import { circuitStore } from "@/lib/gateway/circuit-store";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
 import { Forwarder } from "@/lib/gateway/forward";
-import { type ClientFacts, clientFacts, clientResponseHeaders, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
+import { type ClientFacts, clientFacts, clientResponseHeaders, rewriteLocation, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
 import { type Identity, identify } from "@/lib/gateway/identity";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 import { type GatewayTarget, type ResolvedPath, resolveAppPath, resolveGatewayPath, type Via } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
+import { isEventStream, withEndpointMapped } from "@/lib/gateway/sse-endpoint";
 import type { GatewayRequest, GatewayResponse, GatewayUpgrade } from "@/lib/gateway/types";
 import {
   appOriginOnly,
@@ -152,22 +153,17 @@ class Gateway {
       ),
     );
     trail.ttfbMs = Math.round(performance.now() - arrival.startedAt);
-    return {
-      status: upstream.status,
-      headers: {
-        ...clientResponseHeaders(upstream.headers, {
-          target: admitted.deployment.target,
-          prefix: admitted.target.prefix,
-          ownOrigin: admitted.target.via === "app-origin",
-          requestId: arrival.requestId,
-          secure: arrival.secure,
-        }),
-        ...corsHeaders(request.headers.origin, admitted.deployment),
-        ...admitted.rateLimitHeaders,
-      },
-      body: upstream.body,
-      outcome: "proxied",
+    const { target, prefix, via } = { target: admitted.deployment.target, prefix: admitted.target.prefix, via: admitted.target.via };
+    const headers = {
+      ...clientResponseHeaders(upstream.headers, { target, prefix, ownOrigin: via === "app-origin", requestId: arrival.requestId, secure: arrival.secure }),
+      ...corsHeaders(request.headers.origin, admitted.deployment),
+      ...admitted.rateLimitHeaders,
     };
+    const body =
+      via === "gateway-path" && isEventStream(headers)
+        ? withEndpointMapped(upstream.body, headers, (url) => rewriteLocation(url, target, prefix))
+        : upstream.body;
+    return { status: upstream.status, headers, body, outcome: "proxied" };
   }
 
   /** A WebSocket (or other upgrade): the deployment's 101 and socket, or a refusal to write before any switch. */
@@ -283,7 +279,12 @@ class Gateway {
 
   /** A preflight is answered either way, and recorded so: the browser, not the gateway, enforces a refusal. */
   private async preflight(request: GatewayRequest, target: GatewayTarget, arrival: Arrival): Promise<Answer> {
-    const headers = preflightHeaders(request.headers.origin, await routableDeployment(target.deploymentId));
+    const requested = request.headers["access-control-request-headers"];
+    const headers = preflightHeaders(
+      request.headers.origin,
+      await routableDeployment(target.deploymentId),
+      typeof requested === "string" ? requested : undefined,
+    );
     if (!headers) return { ...this.rendered(originNotAllowed(), arrival), outcome: "answered" };
     return { status: 204, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome: "answered" };
   }

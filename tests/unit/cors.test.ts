@@ -40,3 +40,15 @@ test("preflight answers list the MCP and SSE headers", () => {
   }
   assert.equal(preflightHeaders("https://b.example", deployment(["https://a.example"])), null);
 });
+
+test("MCP clients in a browser may send every MCP header, and read the session, version and challenge", () => {
+  const preflight = preflightHeaders("https://a.example", deployment(["https://a.example"]), "mcp-method, Mcp-Param-City, content-type, x-other, mcp-param-");
+  const allowed = String(preflight?.["access-control-allow-headers"]).toLowerCase().split(", ");
+  for (const name of ["mcp-protocol-version", "mcp-session-id", "mcp-method", "mcp-name", "last-event-id", "authorization", "mcp-param-city"]) {
+    assert.ok(allowed.includes(name), name);
+  }
+  assert.ok(!allowed.includes("x-other"));
+  assert.ok(!allowed.includes("mcp-param-"));
+  const exposed = String(corsHeaders("https://a.example", deployment(["https://a.example"]))["access-control-expose-headers"]).toLowerCase();
+  for (const name of ["mcp-session-id", "mcp-protocol-version", "www-authenticate"]) assert.ok(exposed.includes(name), name);
+});
