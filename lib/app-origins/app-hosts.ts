@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { config } from "@/lib/config";
+import { isSameOriginPath } from "@/lib/http/same-origin-path";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** The one path prefix on an app origin that is the gateway's, not the deployment's. */
@@ -13,19 +14,8 @@ export const hubHandoffPath = "/app-handoff";
 const deploymentLabel = /^[a-z0-9][a-z0-9-]{0,62}$/;
 export const deploymentLabelSchema = z.string().regex(deploymentLabel, "must be a deployment id");
 
-/**
- * A path (with its query) on an app origin to return to after the handoff. Browsers treat `//host` and
- * `/\host` as other hosts and drop tabs and newlines before deciding, so none of them pass.
- */
-export const returnPathSchema = z
-  .string()
-  .max(4096)
-  .refine((path) => path.startsWith("/") && !path.startsWith("//") && ![...path].some(unsafeInPath), "must be a path on the app's origin");
-
-function unsafeInPath(character: string): boolean {
-  const code = character.charCodeAt(0);
-  return code < 0x20 || code === 0x7f || character === "\\";
-}
+/** A path (with its query) on an app origin to return to after the handoff. */
+export const returnPathSchema = z.string().max(4096).refine(isSameOriginPath, "must be a path on the app's origin");
 
 /**
  * The isolated app origins: `{deploymentId}.{GATEHOUSE_APPS_DOMAIN}` with the scheme and port of
