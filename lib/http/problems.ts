@@ -33,6 +33,8 @@ export class Problem extends Error {
 // Input and hub API
 export const invalidInput = (errors: FieldError[]) =>
   new Problem(400, "invalid-input", "Invalid input", errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; "), "refused", {}, errors);
+export const bodyTooLarge = (limit: number) =>
+  new Problem(413, "body-too-large", "Body too large", `This API accepts bodies of at most ${limit} bytes.`, "refused", { connection: "close" });
 export const invalidJson = () => new Problem(400, "invalid-json", "Invalid JSON", "The request body is not valid JSON.", "refused");
 export const signInRequired = () => new Problem(401, "unauthenticated", "Sign-in required", "Sign in to use this API.", "refused");
 export const emailTaken = (email: string) => new Problem(409, "email-taken", "Email already registered", `An account for ${email} already exists.`, "refused");

@@ -64,3 +64,25 @@ test("a change a browser sends from another origin is refused; the hub's own pag
   assert.equal((await markRead({ origin: h.app })).status, 200);
   assert.equal((await markRead({})).status, 200, "a program sends neither header");
 });
+
+test("hub bodies are capped: too large a body, declared or streamed, gets 413 before it is read whole", async () => {
+  const big = JSON.stringify({ email: "x@example.test", password: "p".repeat(100_000) });
+  // Signed in, for the tokens API: without a session it refuses with 401 before reading anything.
+  for (const path of ["/api/signup", "/api/auth/callback/credentials", "/api/tokens"]) {
+    const declared = await fetch(`${h.app}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "too-large-0001", cookie: h.owner.cookie },
+      body: big,
+    });
+    assert.equal(declared.status, 413, path);
+    await assertProblem(declared, 413, "body-too-large", "too-large-0001");
+  }
+  // No Content-Length (chunked): the cap is counted as the body streams in.
+  const chunked = await fetch(`${h.app}/api/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-request-id": "too-large-0002" },
+    body: new Blob([big]).stream(),
+    duplex: "half",
+  } as RequestInit);
+  await assertProblem(chunked, 413, "body-too-large", "too-large-0002");
+});

@@ -1,5 +1,7 @@
+import { NextRequest } from "next/server";
 import NextAuth from "next-auth";
 import { authOptions } from "@/lib/auth/options";
+import { readBody, withProblems } from "@/lib/http/next-responses";
 
 type RouteContext = { params: Promise<{ nextauth: string[] }> };
 
@@ -8,4 +10,12 @@ function handler(request: Request, context: RouteContext) {
   return NextAuth(request as never, context as never, authOptions());
 }
 
-export { handler as GET, handler as POST };
+// Sign-in forms are small: the body is read under the hub's cap, then handed to next-auth whole.
+const post = withProblems(async (request: Request, context: RouteContext) => {
+  const body = new TextDecoder().decode(await readBody(request));
+  const headers = new Headers(request.headers);
+  headers.delete("content-length");
+  return handler(new NextRequest(request.url, { method: "POST", headers, body }), context);
+});
+
+export { handler as GET, post as POST };
