@@ -17,7 +17,7 @@ export function connectToEmbeddedDatabase(url: string): void {
 }
 
 /** DATABASE_URL when configured, else the embedded database start-up found. */
-export function databaseUrl(): string {
+function databaseUrl(): string {
   const url = configuredDatabaseUrl() ?? handles().embeddedUrl;
   if (!url) throw new Error("DATABASE_URL is not set: start the app with `npm start` or `npm run dev`, which provide the embedded database.");
   return url;

@@ -14,18 +14,26 @@ async function committedMigrations(): Promise<string[]> {
     .sort();
 }
 
-/** Migrations in `prisma/migrations` that the database at `url` has not applied yet. */
+/** Something that runs a query: a client, or the pool. */
+type Queryable = Pick<pg.Pool, "query">;
+
+/** Migrations in `prisma/migrations` that the database behind `db` has not applied yet. */
+export async function pendingMigrationsIn(db: Queryable): Promise<string[]> {
+  const table = await db.query(`select to_regclass('public._prisma_migrations') as name`);
+  const applied = new Set<string>();
+  if (table.rows[0].name) {
+    const rows = await db.query(`select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null`);
+    for (const row of rows.rows) applied.add(row.migration_name);
+  }
+  return (await committedMigrations()).filter((name) => !applied.has(name));
+}
+
+/** Migrations the database at `url` has not applied yet, over a connection of its own (before the pool exists). */
 export async function pendingMigrations(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const table = await client.query(`select to_regclass('public._prisma_migrations') as name`);
-    const applied = new Set<string>();
-    if (table.rows[0].name) {
-      const rows = await client.query(`select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null`);
-      for (const row of rows.rows) applied.add(row.migration_name);
-    }
-    return (await committedMigrations()).filter((name) => !applied.has(name));
+    return await pendingMigrationsIn(client);
   } finally {
     await client.end();
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { before, test } from "node:test";
+import { testMetricsToken } from "@/testkit/app";
 import { type Harness, harness } from "@/testkit/harness";
 import { signIn } from "@/testkit/session";
 import { currentPass } from "@/testkit/suite";
@@ -77,8 +78,11 @@ test("a wrong password gives no session", async () => {
   await assert.rejects(signIn(h.app, h.owner.email, "wrong password"), /Sign-in failed/);
 });
 
-test("readiness reports the database, migrations and (when configured) Redis", async () => {
-  const response = await fetch(`${h.app}/api/health/ready`);
+test("readiness tells anyone ready or not, and operators the database, migrations and (when configured) Redis", async () => {
+  const anonymous = await fetch(`${h.app}/api/health/ready`);
+  assert.equal(anonymous.status, 200);
+  assert.deepEqual(await anonymous.json(), { status: "ready" });
+  const response = await fetch(`${h.app}/api/health/ready`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
   assert.equal(response.status, 200);
   const body = await response.json();
   assert.equal(body.status, "ready");

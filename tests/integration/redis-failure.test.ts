@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import type { RunningApp } from "@/testkit/app";
+import { type RunningApp, testMetricsToken } from "@/testkit/app";
 import { type Harness, harness } from "@/testkit/harness";
 import { DisposableRedis } from "@/testkit/redis-server";
 import { skipUnless } from "@/testkit/suite";
@@ -45,9 +45,16 @@ test("with Redis down, `allow` lets requests through and `deny` refuses with 503
     assert.equal(response.headers.get("ratelimit"), null, "no limit was counted");
   }
   assert.ok(Date.now() - started < 5 * 1_000, "the limiter's deadline keeps requests moving");
-  const readiness = await fetch(`${allowing.url}/api/health/ready`);
-  assert.equal(readiness.status, 503);
-  assert.equal((await readiness.json()).checks.redis.ok, false);
+  // Failing open, an instance still serves, so it stays ready (Redis reported, not required); failing closed, it does not.
+  const ready = (app: RunningApp) => fetch(`${app.url}/api/health/ready`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
+  const allowingReadiness = await ready(allowing);
+  assert.equal(allowingReadiness.status, 200);
+  const redisCheck = (await allowingReadiness.json()).checks.redis;
+  assert.equal(redisCheck.ok, false);
+  assert.equal(redisCheck.required, false);
+  const denyingReadiness = await ready(denying);
+  assert.equal(denyingReadiness.status, 503);
+  assert.equal((await denyingReadiness.json()).checks.redis.ok, false);
   const denied = await call(denying, `${deployment.path}/`);
   assert.equal(denied.status, 503);
   assert.match((await denied.json()).type, /rate-limiter-unavailable/);
