@@ -25,8 +25,10 @@ import {
   type Outcome,
   originNotAllowed,
   Problem,
+  socketOriginRefused,
   someoneElsesPath,
   tokenOutOfScope,
+  upgradeNotSupported,
 } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
 import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
@@ -175,8 +177,10 @@ class Gateway {
       if ("redirect" in route) return this.recorded(request, arrival, trail, redirect(route.redirect, 308, arrival, "answered"), () => 0);
       if (!("target" in route)) throw methodNotAllowed("GET, HEAD");
       trail.target = route.target;
+      if (String(request.headers.upgrade ?? "").toLowerCase() !== "websocket") throw upgradeNotSupported();
+      await this.checkSocketOrigin(request, route.target, arrival);
       const admitted = await this.admit(request, route.target, trail);
-      const protocol = String(request.headers.upgrade ?? "websocket");
+      const protocol = "websocket";
       const upstream = await this.contact(admitted.ticket, () =>
         this.forwarder.upgrade(
           admitted.deployment.target.origin,
@@ -203,6 +207,19 @@ class Gateway {
     } catch (error) {
       return this.recorded(request, arrival, trail, this.refuseUpgrade(error, arrival), () => 0);
     }
+  }
+
+  /**
+   * Browsers send cookies with a WebSocket handshake from any site and enforce no CORS on it, so a page
+   * elsewhere could open a socket as the signed-in user (cross-site WebSocket hijacking). A handshake
+   * with an Origin is taken only from the origin it was sent to or one the deployment allows by name
+   * ("*" does not count: cookies would ride along). Programs send no Origin and are not affected.
+   */
+  private async checkSocketOrigin(request: GatewayRequest, target: GatewayTarget, arrival: Arrival): Promise<void> {
+    const origin = request.headers.origin;
+    if (!origin || origin === `${arrival.client.proto}://${arrival.client.host}`) return;
+    const deployment = await routableDeployment(target.deploymentId);
+    if (!deployment?.corsOrigins.has(origin)) throw socketOriginRefused();
   }
 
   private arrive(request: GatewayRequest): Arrival {

@@ -87,6 +87,10 @@ export const handoffCodeInvalid = () =>
   );
 export const tokenOutOfScope = () =>
   new Problem(403, "token-out-of-scope", "Token not valid here", "This API token may call only the deployments chosen when it was made.", "refused");
+export const socketOriginRefused = () =>
+  new Problem(403, "websocket-origin-refused", "Origin not allowed", "This deployment does not take WebSockets opened from your page's origin.", "refused");
+export const upgradeNotSupported = () =>
+  new Problem(400, "upgrade-not-supported", "Upgrade not supported", "The gateway relays WebSocket upgrades only.", "refused");
 export const someoneElsesPath = () => new Problem(403, "forbidden", "Forbidden", "This gateway path belongs to another user.", "refused");
 export const originNotAllowed = () =>
   new Problem(403, "cors-origin-not-allowed", "Origin not allowed", "This deployment does not allow requests from your origin.", "refused");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { once } from "node:events";
+import { request as httpRequest } from "node:http";
 import { before, test } from "node:test";
 import WebSocket from "ws";
 import { db } from "@/lib/db";
@@ -19,6 +20,18 @@ before(async (t) => {
 function connect(path: string, cookie?: string, requestId?: string): WebSocket {
   const headers = { ...(cookie ? { cookie } : {}), ...(requestId ? { "x-request-id": requestId } : {}) };
   return new WebSocket(`${h.app.replace(/^http/, "ws")}${path}`, { headers });
+}
+
+/** The status a handshake from `origin` gets: 101 when the socket opens. */
+async function refusalFrom(path: string, origin: string): Promise<number> {
+  const socket = new WebSocket(`${h.app.replace(/^http/, "ws")}${path}`, { headers: { cookie: h.owner.cookie, origin } });
+  socket.on("error", () => {});
+  const status = await new Promise<number>((resolve) => {
+    socket.once("open", () => resolve(101));
+    socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+  });
+  socket.terminate();
+  return status;
 }
 
 async function refusal(path: string, cookie?: string, requestId?: string): Promise<number> {
@@ -66,6 +79,40 @@ test("refused upgrades get their HTTP status before any switch", async () => {
   assert.equal(await refusal(`/api/gateway/${h.owner.id}/${theirs.id}/socket`, h.owner.cookie), 404);
   assert.equal(await refusal(`${stopped.path}/socket`, h.owner.cookie), 503);
   assert.equal(await refusal(`${deployment.path}/..%2fsocket`, h.owner.cookie), 400);
+});
+
+test("a handshake from another site's page is refused; the page's own origin and the deployment's allowed ones are not; only WebSockets pass", async () => {
+  const deployment = await h.deploy({ corsOrigins: ["https://allowed.example"] });
+  const open = (origin: string) => {
+    const socket = new WebSocket(`${h.app.replace(/^http/, "ws")}${deployment.path}/socket`, { headers: { cookie: h.owner.cookie, origin } });
+    socket.on("error", () => {});
+    return socket;
+  };
+  for (const origin of [h.app, "https://allowed.example"]) {
+    const socket = open(origin);
+    await once(socket, "open");
+    socket.close();
+  }
+  for (const origin of ["https://evil.example", "null", h.app.replace("127.0.0.1", "localhost")]) {
+    assert.equal(await refusalFrom(`${deployment.path}/socket`, origin), 403, origin);
+  }
+  const everyone = await h.deploy({ corsOrigins: ["*"] });
+  assert.equal(await refusalFrom(`${everyone.path}/socket`, "https://evil.example"), 403, "a wildcard does not admit cookies from any site");
+
+  const { hostname, port } = new URL(h.app);
+  const h2c = await new Promise<number>((resolve, reject) => {
+    const outgoing = httpRequest({
+      host: hostname,
+      port,
+      path: `${deployment.path}/socket`,
+      headers: { connection: "Upgrade", upgrade: "h2c", cookie: h.owner.cookie },
+    });
+    outgoing.on("response", (response) => resolve(response.statusCode ?? 0));
+    outgoing.on("upgrade", () => reject(new Error("switched protocols")));
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
+  assert.equal(h2c, 400);
 });
 
 test("a deployment that is not a WebSocket server gives 502", async () => {
