@@ -49,7 +49,12 @@ async function main(): Promise<void> {
   /** With app origins, the deployment a request's host names (see AppHosts.deploymentIdOf); undefined for the hub. */
   const appOf = (request: IncomingMessage) => apps?.deploymentIdOf(clientFacts(request.headers, "", false, trustedProxies).host);
 
-  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+  // Slow clients are cut off by silence, not by length: a head must arrive within CLIENT_HEADERS_TIMEOUT_MS,
+  // and a connection silent both ways for CLIENT_IDLE_TIMEOUT_MS is closed, so an upload that keeps
+  // sending and an event stream that keeps talking live as long as they need (no whole-request limit
+  // unless CLIENT_REQUEST_TIMEOUT_MS says so). Node checks heads on an interval: a fraction of the limit.
+  const connectionsCheckingInterval = Math.min(30_000, Math.max(250, Math.floor(settings.CLIENT_HEADERS_TIMEOUT_MS / 4)));
+  const server = createServer({ connectionsCheckingInterval }, (request: IncomingMessage, response: ServerResponse) => {
     // An app origin is the deployment's alone: none of the hub's pages or APIs is served there, whatever the path.
     const appDeploymentId = appOf(request);
     if (appDeploymentId !== undefined) {
@@ -72,6 +77,10 @@ async function main(): Promise<void> {
     }
     void handleNext(request, response);
   });
+  server.headersTimeout = settings.CLIENT_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = settings.CLIENT_REQUEST_TIMEOUT_MS;
+  server.timeout = settings.CLIENT_IDLE_TIMEOUT_MS;
+  server.maxConnections = settings.CLIENT_MAX_CONNECTIONS || Number.POSITIVE_INFINITY;
   // Route handlers cannot take over a socket, so WebSockets under the gateway are always served here.
   // Upgraded sockets leave the server's connection list, so shutdown must end them itself.
   const upgraded = new Set<Duplex>();
