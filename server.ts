@@ -11,6 +11,8 @@ import { clientFacts, strictTransportSecurity } from "@/lib/gateway/headers";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
+import { consentViewHeader } from "@/lib/oauth/consent";
+import { isAppResourceMetadata, oauthRoute, serveOAuth, serveResourceMetadata } from "@/lib/oauth/http";
 import { requestRecorder } from "@/lib/request-log/recorder";
 import { startRetentionJob } from "@/lib/request-log/retention";
 import { prepareDatabase, prepareEnvironment, StartupError } from "@/lib/startup";
@@ -57,6 +59,10 @@ async function main(): Promise<void> {
   const server = createServer({ connectionsCheckingInterval }, (request: IncomingMessage, response: ServerResponse) => {
     // An app origin is the deployment's alone: none of the hub's pages or APIs is served there, whatever the path.
     const appDeploymentId = appOf(request);
+    if (appDeploymentId && isAppResourceMetadata(request.url)) {
+      serveResourceMetadata(request, response, appDeploymentId);
+      return;
+    }
     if (appDeploymentId !== undefined) {
       handleGatewayNode(request, response, appDeploymentId).catch((error) => {
         console.error("[gatehouse] app origin failed", error);
@@ -71,11 +77,23 @@ async function main(): Promise<void> {
       });
       return;
     }
+    delete request.headers[consentViewHeader];
+    const client = clientFacts(request.headers, request.socket.remoteAddress ?? "", Boolean((request.socket as TLSSocket).encrypted), trustedProxies);
     stampTransport(request);
-    if (clientFacts(request.headers, "", Boolean((request.socket as TLSSocket).encrypted), trustedProxies).proto === "https") {
-      response.setHeader("strict-transport-security", strictTransportSecurity);
+    if (client.proto === "https") response.setHeader("strict-transport-security", strictTransportSecurity);
+    if (!oauthRoute(request.url)) {
+      void handleNext(request, response);
+      return;
     }
-    void handleNext(request, response);
+    serveOAuth(request, response, client).then(
+      (served) => {
+        if (!served) void handleNext(request, response);
+      },
+      (error) => {
+        console.error("[gatehouse] authorization server failed", error);
+        response.destroy();
+      },
+    );
   });
   server.headersTimeout = settings.CLIENT_HEADERS_TIMEOUT_MS;
   server.requestTimeout = settings.CLIENT_REQUEST_TIMEOUT_MS;

@@ -12,6 +12,9 @@ export function TopBar({ email }: { email: string | null }) {
         <Link className="alerts-link" href="/dashboard/tokens">
           API tokens
         </Link>
+        <Link className="alerts-link" href="/dashboard/connected-apps">
+          Connected apps
+        </Link>
         <AlertsBadge />
         <span>{email}</span>
         <Link className="button button-small" href="/signout">

@@ -8,8 +8,8 @@ import { TtlCache } from "@/lib/runtime/ttl-cache";
 /** next-auth v4 cookie names: `__Secure-` when the app is served over https. */
 const sessionCookieNames = ["__Secure-next-auth.session-token", "next-auth.session-token"] as const;
 
-/** Cookies the gateway owns (the hub's session, an app origin's session); they never travel to a deployment. */
-export const gatewayCookiePattern = /^(__Secure-|__Host-)?(next-auth\.|gatehouse-app$)/;
+/** Cookies the gateway owns (the hub's session, an app origin's session, the authorization server's); they never travel to a deployment. */
+export const gatewayCookiePattern = /^(__Secure-|__Host-)?(next-auth\.|gatehouse-app$|gatehouse-oauth\.)/;
 
 export interface Verdict {
   userId: string | null;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { gatewayCookiePattern } from "@/lib/auth/session-token";
-import { apiTokenHeader, presentedApiToken } from "@/lib/gateway/identity";
+import { apiTokenHeader, presentedBearer } from "@/lib/gateway/identity";
 import type { GatewayTarget } from "@/lib/gateway/path";
 
 /** The header that tells a deployment which signed-in user made the request. */
@@ -88,7 +88,7 @@ export interface UpstreamRequestContext {
 /** The headers a deployment receives: the client's, minus hop-by-hop fields and gateway credentials, plus X-Forwarded-*. */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: UpstreamRequestContext): Record<string, string | string[]> {
   const dropped = connectionNamed(headers);
-  const gatewayToken = presentedApiToken(headers);
+  const gatewayToken = presentedBearer(headers)?.token;
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || hopByHop.has(name) || dropped.has(name) || replacedOnTheWayIn.has(name)) continue;

@@ -10,7 +10,7 @@ import { circuitStore } from "@/lib/gateway/circuit-store";
 import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
 import { Forwarder } from "@/lib/gateway/forward";
 import { type ClientFacts, clientFacts, clientResponseHeaders, rewriteLocation, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
-import { type Identity, identify } from "@/lib/gateway/identity";
+import { type Identity, identify, presentsToken } from "@/lib/gateway/identity";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 import { type GatewayTarget, type ResolvedPath, resolveAppPath, resolveGatewayPath, type Via } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
@@ -31,6 +31,7 @@ import {
   upgradeNotSupported,
 } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
+import { bearerChallenge, openCors } from "@/lib/oauth/resource-metadata";
 import { gatewayMetrics } from "@/lib/operator-metrics/prometheus";
 import { sharedRedis } from "@/lib/redis/client";
 import { latencyMs } from "@/lib/request-log/latency";
@@ -244,8 +245,8 @@ class Gateway {
    * promises are awaited (lib/runtime/awaitable.ts).
    */
   private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail): Promise<Admitted> {
-    const identifying = identify(request.headers, request.appDeploymentId);
-    const identity = signedIn(identifying instanceof Promise ? await identifying : identifying);
+    const identifying = identify(request.headers, target);
+    const identity = signedIn(identifying instanceof Promise ? await identifying : identifying, request);
     trail.userId = identity.userId;
     if (target.userId !== null && identity.userId !== target.userId) throw someoneElsesPath();
     const finding = routableDeployment(target.deploymentId);
@@ -316,7 +317,7 @@ class Gateway {
       if (destination) return redirect(destination, 303, arrival, problem.outcome);
     }
     const answer = navigation && this.appHosts && arrival.via === "app-origin" ? this.page(problem, arrival, this.appHosts) : this.rendered(problem, arrival);
-    return { ...answer, headers: { ...answer.headers, ...(await this.refusalCors(request, trail)) } };
+    return { ...answer, headers: { ...answer.headers, ...(await this.refusalCors(request, trail, problem)) } };
   }
 
   /** Where a browser signs in: the hub's sign-in page, or for an app origin the hub's handoff back to this path. */
@@ -347,11 +348,13 @@ class Gateway {
     return { status, headers: { ...headers, ...securityHeaders(arrival.requestId, arrival.secure) }, body, outcome: problem.outcome };
   }
 
-  private async refusalCors(request: GatewayRequest, trail: Trail): Promise<OutgoingHttpHeaders> {
+  private async refusalCors(request: GatewayRequest, trail: Trail, problem: Problem): Promise<OutgoingHttpHeaders> {
     const origin = request.headers.origin;
     if (!origin || !trail.target) return {};
     const deployment = trail.deployment ?? (await Promise.resolve(routableDeployment(trail.target.deploymentId)).catch(() => null));
-    return corsHeaders(origin, deployment);
+    const allowed = corsHeaders(origin, deployment);
+    // A browser-based MCP client must read the challenge to find the authorization server; it holds nothing private.
+    return problem.status === 401 && !allowed["access-control-allow-origin"] ? openCors : allowed;
   }
 
   /** Hands the answer on, and records the request once its body has been sent in full, has failed, or was abandoned. */
@@ -390,8 +393,9 @@ class Gateway {
   }
 }
 
-function signedIn(identity: Identity | null): Identity {
-  if (!identity) throw gatewaySignInRequired();
+/** A 401's challenge tells an OAuth client where to learn how to get a token for exactly this resource. */
+function signedIn(identity: Identity | null, request: GatewayRequest): Identity {
+  if (!identity) throw gatewaySignInRequired(bearerChallenge(request.appDeploymentId, request.path, presentsToken(request.headers)));
   return identity;
 }
 

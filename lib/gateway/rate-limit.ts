@@ -3,6 +3,7 @@ import { Ratelimit } from "@upstash/ratelimit";
 import type { Redis } from "@upstash/redis";
 import type { Config } from "@/lib/config";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
+import type { Rate } from "@/lib/deployments/schema";
 import { LeasedLimiter } from "@/lib/gateway/leased-limiter";
 import { type LimitResult, MemorySlidingWindow, MemoryTokenBucket } from "@/lib/gateway/memory-limiter";
 import { rateLimited, rateLimiterUnavailable } from "@/lib/http/problems";
@@ -64,6 +65,18 @@ export class RateLimiter {
       );
     }
     return this.verdict(deploymentRule, user, perDeployment);
+  }
+
+  /** One limit on one key (a client address, an account) for the hub's own endpoints: throws a 429 past it. */
+  async checkKey(rule: Rate, key: string, what: string): Promise<void> {
+    let result: LimitResult;
+    try {
+      result = await this.limiter({ ...rule, algorithm: "sliding" }).limit(key);
+    } catch (error) {
+      this.onLimiterFailure(error);
+      return;
+    }
+    if (!result.success) throw rateLimited(what, Math.max(1, Math.ceil((result.reset - Date.now()) / 1000)), {});
   }
 
   private verdict(deploymentRule: RateRule, user: LimitResult, perDeployment: LimitResult): OutgoingHttpHeaders {

@@ -44,6 +44,8 @@ export const deploymentNotFound = () =>
 export const deploymentExists = (owner: string, name: string) =>
   new Problem(409, "deployment-exists", "Deployment exists", `${owner} already has a deployment named ${name}.`, "refused");
 export const apiTokenNotFound = () => new Problem(404, "api-token-not-found", "API token not found", "No active API token with this id is yours.", "refused");
+export const connectedAppNotFound = () =>
+  new Problem(404, "connected-app-not-found", "Connected app not found", "No connected app with this id is yours.", "refused");
 export const alertRuleNotFound = () =>
   new Problem(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.", "refused");
 export const crossOriginChange = () =>
@@ -56,10 +58,15 @@ export const metricsTokenRequired = () =>
 
 // Gateway: before the deployment is contacted
 export const invalidPath = (detail: string) => new Problem(400, "invalid-path", "Invalid path", detail, "refused");
-export const gatewaySignInRequired = () =>
-  new Problem(401, "unauthenticated", "Sign-in required", "Sign in, or send an API token as `Authorization: Bearer ght_…`.", "refused", {
-    "www-authenticate": 'Bearer realm="gatehouse"',
-  });
+export const gatewaySignInRequired = (challenge: string) =>
+  new Problem(
+    401,
+    "unauthenticated",
+    "Sign-in required",
+    "Sign in, send an API token as `Authorization: Bearer ght_…`, or an OAuth access token for this deployment (the WWW-Authenticate header says where to get one).",
+    "refused",
+    { "www-authenticate": challenge },
+  );
 export const appOriginOnly = (appOrigin: string, handoffUrl: string) =>
   new Problem(
     403,
@@ -71,6 +78,24 @@ export const appOriginOnly = (appOrigin: string, handoffUrl: string) =>
     undefined,
     handoffUrl,
   );
+export const resourceMetadataNotFound = () =>
+  new Problem(
+    404,
+    "resource-metadata-not-found",
+    "Not found",
+    "Protected resource metadata exists for deployment URLs only: /.well-known/oauth-protected-resource/api/gateway/{userId}/{deploymentId}/{path}.",
+    "refused",
+  );
+export const oauthRequestExpired = () =>
+  new Problem(
+    400,
+    "authorization-expired",
+    "Authorization request expired",
+    "This authorization request has expired or was started in another browser. Go back to the application and connect again.",
+    "refused",
+  );
+export const crossSiteForm = () =>
+  new Problem(403, "cross-site-form", "Cross-site request refused", "This form can only be sent from Gatehouse's own pages.", "refused");
 export const reservedPathNotFound = () =>
   new Problem(404, "reserved-path", "Not found", "Paths under /__gatehouse/ on an app origin are the gateway's own.", "refused");
 export const methodNotAllowed = (allowed: string) =>

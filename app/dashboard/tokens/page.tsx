@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { RevokeButton } from "@/app/components/revoke-button";
 import { TopBar } from "@/app/components/top-bar";
 import { NewTokenForm } from "@/app/dashboard/tokens/new-token-form";
-import { RevokeTokenButton } from "@/app/dashboard/tokens/revoke-token-button";
 import { formatTimestamp } from "@/lib/analytics/format";
 import { listApiTokens } from "@/lib/api-tokens/tokens";
 import { requirePageUser } from "@/lib/auth/current-user";
@@ -69,7 +69,7 @@ export default async function TokensPage() {
                           {token.expiresAt ? `${expired ? "expired " : ""}${formatTimestamp(new Date(token.expiresAt))}` : <span className="muted">never</span>}
                         </td>
                         <td>
-                          <RevokeTokenButton id={token.id} name={token.name} />
+                          <RevokeButton url={`/api/tokens/${encodeURIComponent(token.id)}`} name={token.name} />
                         </td>
                       </tr>
                     );

@@ -3,7 +3,8 @@
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 
-export function RevokeTokenButton({ id, name }: { id: string; name: string }) {
+/** A **Revoke** button that DELETEs `url` and refreshes the page (API tokens, connected apps). */
+export function RevokeButton({ url, name }: { url: string; name: string }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
   return (
@@ -14,7 +15,7 @@ export function RevokeTokenButton({ id, name }: { id: string; name: string }) {
       aria-label={`Revoke ${name}`}
       onClick={async () => {
         setPending(true);
-        await fetch(`/api/tokens/${encodeURIComponent(id)}`, { method: "DELETE" });
+        await fetch(url, { method: "DELETE" });
         setPending(false);
         router.refresh();
       }}
