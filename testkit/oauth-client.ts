@@ -72,7 +72,7 @@ class CookieJar {
  * Follows an authorization URL as a signed-in browser would (without running pages): through the
  * hub's consent page, answering Allow or Deny, to the client's redirect, which it returns.
  */
-export async function authorizeOverHttp(authorizationUrl: URL, hubCookie: string, decision: "allow" | "deny"): Promise<URL> {
+export async function authorizeOverHttp(authorizationUrl: URL, hubCookie: string, decision: "allow" | "deny", fetch = globalThis.fetch): Promise<URL> {
   const jar = new CookieJar(hubCookie);
   const hub = authorizationUrl.origin;
   let url = authorizationUrl.href;

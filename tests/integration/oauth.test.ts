@@ -4,7 +4,9 @@ import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { Agent, fetch as undiciFetch } from "undici";
 import { freePort } from "@/testkit/app";
+import { ClientMetadataHost } from "@/testkit/client-metadata-host";
 import { type Harness, harness } from "@/testkit/harness";
 import { McpUpstream } from "@/testkit/mcp-upstream";
 import { authorizeOverHttp, MemoryOAuthClient } from "@/testkit/oauth-client";
@@ -283,4 +285,77 @@ test("bad input to the authorization server gets an OAuth error, not a crash", a
   const noResource = await fetch(`${hub}/oauth/authorize?client_id=nobody&response_type=code`, { redirect: "manual" });
   assert.equal(noResource.status, 400);
   assert.match(noResource.headers.get("content-type") ?? "", /html/);
+});
+
+test("on an isolated app origin the client finds the metadata there, signs in at the hub, and its token works on that origin", async (t) => {
+  const port = await freePort();
+  const publicUrl = `http://localhost:${port}`;
+  const own = await harness(t, {
+    upstream: new McpUpstream(),
+    apps: [{ PORT: String(port), GATEHOUSE_PUBLIC_URL: publicUrl, GATEHOUSE_APPS_DOMAIN: "apps.localhost" }],
+  });
+  // Node's resolver knows no *.localhost names (a browser's does): every host of this test is the app's loopback address.
+  const loopback = new Agent({ connect: { lookup: (_host, _options, callback) => callback(null, [{ address: "127.0.0.1", family: 4 }]) } });
+  const viaLoopback = ((url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: loopback })) as unknown as typeof fetch;
+  const appOrigin = `http://${own.deployment.id}.apps.localhost:${port}`;
+  const url = new URL(`${appOrigin}/mcp`);
+
+  const bare = await viaLoopback(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.equal(bare.status, 401);
+  const metadataUrl = `${appOrigin}/__gatehouse/oauth-protected-resource/mcp`;
+  assert.equal(bare.headers.get("www-authenticate"), `Bearer resource_metadata="${metadataUrl}", scope="gateway"`);
+  const metadata = (await (await viaLoopback(metadataUrl)).json()) as { resource: string; authorization_servers: string[] };
+  assert.deepEqual(metadata, { ...metadata, resource: url.href, authorization_servers: [publicUrl] });
+
+  const oauth = new MemoryOAuthClient("http://127.0.0.1:33430/callback");
+  const first = new StreamableHTTPClientTransport(url, { authProvider: oauth, fetch: viaLoopback });
+  await assert.rejects(new Client({ name: "t", version: "1" }).connect(first), UnauthorizedError);
+  const authorization = new URL(oauth.authorizationUrl!);
+  assert.equal(authorization.searchParams.get("resource"), url.href);
+  const callback = await authorizeOverHttp(authorization, own.owner.cookie, "allow", viaLoopback);
+  await first.finishAuth(callback.searchParams.get("code") ?? "");
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth, fetch: viaLoopback }));
+  try {
+    assert.deepEqual(await add(client, 20, 22), [{ type: "text", text: "42" }]);
+  } finally {
+    await client.close();
+  }
+  assert.deepEqual(new Set(own.upstream.seen.authorization), new Set([undefined]), "the token never reaches the deployment");
+  const claims = JSON.parse(Buffer.from((oauth.tokens()?.access_token ?? "").split(".")[1], "base64url").toString()) as { aud: string };
+  assert.equal(claims.aud, `${publicUrl}${own.deployment.path}`, "the audience is the deployment's canonical (hub) resource");
+});
+
+test("a client known by its Client ID Metadata Document signs in without registering, its loopback redirect used on any port", async (t) => {
+  const documentHost = new ClientMetadataHost();
+  const clientId = await documentHost.start({
+    client_name: "Metadata Document Client",
+    redirect_uris: ["http://127.0.0.1/callback"],
+    grant_types: ["authorization_code", "refresh_token"],
+    response_types: ["code"],
+    token_endpoint_auth_method: "none",
+  });
+  t.after(() => documentHost.stop());
+  const port = await freePort();
+  const own = await harness(t, {
+    upstream: new McpUpstream(),
+    apps: [{ PORT: String(port), GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}`, NODE_EXTRA_CA_CERTS: documentHost.certificateFile }],
+  });
+  const url = new URL(`http://127.0.0.1:${port}${own.deployment.path}/mcp`);
+  // Like Claude Code: the document lists a portless loopback redirect, the client listens on a port of the moment.
+  const oauth = new MemoryOAuthClient("http://127.0.0.1:39871/callback", {}, clientId);
+  const first = new StreamableHTTPClientTransport(url, { authProvider: oauth });
+  await assert.rejects(new Client({ name: "t", version: "1" }).connect(first), UnauthorizedError);
+  assert.equal(oauth.authorizationUrl?.searchParams.get("client_id"), clientId, "no registration: the document's URL is the client id");
+  const callback = await authorizeOverHttp(oauth.authorizationUrl!, own.owner.cookie, "allow");
+  assert.equal(callback.origin, "http://127.0.0.1:39871");
+  await first.finishAuth(callback.searchParams.get("code") ?? "");
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(url, { authProvider: oauth }));
+  try {
+    assert.deepEqual(await add(client, 1, 1), [{ type: "text", text: "2" }]);
+  } finally {
+    await client.close();
+  }
+  assert.ok(documentHost.fetches >= 1, "the hub fetched the document");
 });
