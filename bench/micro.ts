@@ -131,6 +131,9 @@ export async function requestLogBatches(rows: number, batches: number): Promise<
     clientAddress: "127.0.0.0",
     userAgentFamily: null,
     via: "gateway-path",
+    mcpMethod: null,
+    mcpName: null,
+    mcpError: null,
   });
   const walls: number[] = [];
   const blocks: number[] = [];

@@ -1,4 +1,5 @@
 import type { Readable, Writable } from "node:stream";
+import type { BodyPrefix } from "@/lib/gateway/mcp-calls";
 
 /**
  * A deployment's response body on its way to the client: counts the bytes that pass and reports once,
@@ -18,6 +19,8 @@ export class MeteredBody {
     private readonly source: Readable,
     private readonly onEnd: (bytes: number, failed: boolean) => void,
     readonly headFirst: boolean,
+    /** Keeps the body's first bytes as they pass, for the analytics (an MCP call's answer). */
+    private readonly prefix?: BodyPrefix,
   ) {}
 
   private report(failed: boolean): void {
@@ -46,6 +49,7 @@ export class MeteredBody {
           if (this.headFirst) controller.enqueue(new Uint8Array(0));
           source.on("data", (chunk: Buffer) => {
             this.bytes += chunk.length;
+            this.prefix?.add(chunk);
             controller.enqueue(chunk);
             if ((controller.desiredSize ?? 0) <= 0) source.pause();
           });
@@ -83,6 +87,7 @@ export class MeteredBody {
     return new Promise((resolve) => {
       const onData = (chunk: Buffer) => {
         this.bytes += chunk.length;
+        this.prefix?.add(chunk);
         if (!destination.write(chunk)) source.pause();
       };
       const onDrain = () => source.resume();

@@ -11,6 +11,7 @@ import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
 import { Forwarder } from "@/lib/gateway/forward";
 import { type ClientFacts, clientFacts, clientResponseHeaders, rewriteLocation, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
 import { type Identity, identify, presentsToken } from "@/lib/gateway/identity";
+import { announcedMcpCall, answeredWithError, answerShowsOutcome, BodyPrefix, type McpCall, mayCarryMcpCall, mcpCallFromBody } from "@/lib/gateway/mcp-calls";
 import { MeteredBody } from "@/lib/gateway/metered-body";
 import { type GatewayTarget, type ResolvedPath, resolveAppPath, resolveGatewayPath, type Via } from "@/lib/gateway/path";
 import { RateLimiter } from "@/lib/gateway/rate-limit";
@@ -60,6 +61,8 @@ interface Trail {
   deployment?: RoutableDeployment;
   /** Time to the deployment's response head. */
   ttfbMs?: number;
+  /** An MCP call: announced in headers, or read from the request body's start once it has passed. */
+  mcp?: McpCall | null;
 }
 
 /** Everything that lets a request reach the deployment. */
@@ -124,7 +127,12 @@ class Gateway {
     const arrival = this.arrive(request);
     const trail: Trail = {};
     let bytesIn = 0;
-    const body = request.body && counted(request.body, (bytes) => (bytesIn = bytes));
+    const sniffed = mayCarryMcpCall(request.method, request.headers) ? this.sniffCall(request, trail) : undefined;
+    const bodyEnded = (bytes: number) => {
+      bytesIn = bytes;
+      if (sniffed) trail.mcp = mcpCallFromBody(sniffed);
+    };
+    const body = request.body && counted(request.body, bodyEnded, sniffed);
     let answer: Answer;
     try {
       answer = await this.pass({ ...request, body }, arrival, trail);
@@ -132,6 +140,15 @@ class Gateway {
       answer = await this.refuse(error, request, arrival, trail);
     }
     return this.recorded(request, arrival, trail, answer, () => bytesIn);
+  }
+
+  /**
+   * MCP calls are recorded by method and name: from the headers 2026-07-28 clients send, otherwise from the
+   * body's first bytes as they pass (never held back). Returns where to keep those bytes, if they are needed.
+   */
+  private sniffCall(request: GatewayRequest, trail: Trail): BodyPrefix | undefined {
+    trail.mcp = announcedMcpCall(request.headers);
+    return trail.mcp ? undefined : new BodyPrefix();
   }
 
   private async pass(request: GatewayRequest, arrival: Arrival, trail: Trail): Promise<Answer> {
@@ -360,13 +377,18 @@ class Gateway {
   /** Hands the answer on, and records the request once its body has been sent in full, has failed, or was abandoned. */
   private recorded(request: GatewayRequest, arrival: Arrival, trail: Trail, answer: Answer, bytesIn: () => number): GatewayResponse {
     const { status, headers, body, outcome } = answer;
-    const finish = (bytesOut: number, bodyFailed: boolean) =>
+    // A call's answer says whether it failed; only a deployment's answer to a call is read for it.
+    const answerKind = trail.mcp && outcome === "proxied" ? answerShowsOutcome(headers) : null;
+    const answerPrefix = answerKind ? new BodyPrefix() : undefined;
+    const finish = (bytesOut: number, bodyFailed: boolean) => {
+      if (trail.mcp && answerPrefix && answerKind) trail.mcp.error = answeredWithError(answerPrefix, answerKind);
       this.record(request, arrival, trail, status, settledOutcome(outcome, request.signal.aborted, bodyFailed), bytesIn(), bytesOut);
+    };
     if (body === null || body instanceof Uint8Array) {
       finish(body?.length ?? 0, false);
       return { status, headers, body };
     }
-    return { status, headers, body: new MeteredBody(body, finish, headers["content-length"] === undefined) };
+    return { status, headers, body: new MeteredBody(body, finish, headers["content-length"] === undefined, answerPrefix) };
   }
 
   private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
@@ -389,6 +411,9 @@ class Gateway {
       clientAddress: storedAddress(arrival.client.clientAddress, this.settings.GATEWAY_LOG_CLIENT_ADDRESS),
       userAgentFamily: userAgentFamily(request.headers["user-agent"]),
       via: arrival.via,
+      mcpMethod: trail.mcp?.method ?? null,
+      mcpName: trail.mcp?.name ?? null,
+      mcpError: trail.mcp?.error ?? null,
     });
   }
 }
@@ -417,12 +442,13 @@ function redirect(location: string, status: number, arrival: Arrival, outcome: O
   return { status, headers: { location, ...securityHeaders(arrival.requestId, arrival.secure) }, body: null, outcome };
 }
 
-/** Counts a request body's bytes as they pass, and reports once when it ends, fails or is abandoned. */
-async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number) => void): AsyncIterable<Uint8Array> {
+/** Counts a request body's bytes as they pass (keeping its start when asked), and reports once when it ends, fails or is abandoned. */
+async function* counted(body: AsyncIterable<Uint8Array>, onEnd: (bytes: number) => void, prefix?: BodyPrefix): AsyncIterable<Uint8Array> {
   let bytes = 0;
   try {
     for await (const chunk of body) {
       bytes += chunk.length;
+      prefix?.add(chunk);
       yield chunk;
     }
   } finally {

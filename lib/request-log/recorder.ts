@@ -23,6 +23,10 @@ export interface RequestRow {
   userAgentFamily: string | null;
   /** The hub's gateway path or the deployment's own origin. */
   via: Via;
+  /** For an MCP call: its JSON-RPC method, the tool, prompt or resource it names, and whether it failed (null: unknown). */
+  mcpMethod: string | null;
+  mcpName: string | null;
+  mcpError: boolean | null;
 }
 
 interface RecorderOptions {

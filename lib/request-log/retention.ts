@@ -28,13 +28,14 @@ export async function pruneRequestData(
   pool: pg.Pool,
   settings: RetentionSettings,
   now = new Date(),
-): Promise<{ raw: number; rollups: number; breakdowns: number; alerts: number }> {
+): Promise<{ raw: number; rollups: number; breakdowns: number; mcpRollups: number; alerts: number }> {
   const rawBefore = new Date(now.getTime() - settings.rawDays * dayMs);
   const rollupsBefore = new Date(now.getTime() - settings.rollupDays * dayMs);
   return {
     raw: await deleteInChunks(pool, "RequestLog", ["id"], "at", rawBefore),
     rollups: await deleteInChunks(pool, "RequestRollup", ["deploymentId", "minute"], "minute", rollupsBefore),
     breakdowns: await deleteInChunks(pool, "RequestBreakdown", ["deploymentId", "hour", "dimension", "value"], "hour", rollupsBefore),
+    mcpRollups: await deleteInChunks(pool, "McpRollup", ["deploymentId", "hour", "method", "name"], "hour", rollupsBefore),
     alerts: await deleteInChunks(pool, "Alert", ["id"], "at", rollupsBefore),
   };
 }
@@ -51,7 +52,7 @@ export function startRetentionJob(pool: pg.Pool, settings: RetentionSettings, in
       const deleted = await pruneRequestData(pool, settings);
       if (Object.values(deleted).some(Boolean)) {
         console.log(
-          `[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows, ${deleted.alerts} alerts`,
+          `[gatehouse] retention: deleted ${deleted.raw} request rows, ${deleted.rollups} rollups, ${deleted.breakdowns} breakdown rows, ${deleted.mcpRollups} MCP rollups, ${deleted.alerts} alerts`,
         );
       }
     },

@@ -26,6 +26,18 @@ export interface HourCount {
   errors: number;
 }
 
+/** One deployment's MCP calls of one method and name in one hour, as added to McpRollup. */
+export interface McpHourCalls {
+  deploymentId: string;
+  hour: Date;
+  method: string;
+  /** The tool, prompt or resource; "" for methods that name none. */
+  name: string;
+  calls: number;
+  errors: number;
+  latencyBuckets: number[];
+}
+
 const minuteMs = 60_000;
 const hourMs = 3_600_000;
 
@@ -38,9 +50,10 @@ function statusClassIndex(status: number): number {
  * (by key), so that concurrent writers lock rows in the same order and cannot deadlock. Rows without a
  * deployment (refused before one was resolved) are in the raw log only.
  */
-export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; hours: HourCount[] } {
+export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; hours: HourCount[]; mcpCalls: McpHourCalls[] } {
   const minutes = new Map<string, MinuteTotals>();
   const hours = new Map<string, HourCount>();
+  const mcpCalls = new Map<string, McpHourCalls>();
   for (const row of rows) {
     if (!row.deploymentId) continue;
     const at = row.at.getTime();
@@ -71,6 +84,27 @@ export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; 
     totals.bytesOut += row.bytesOut;
 
     const hour = at - (at % hourMs);
+    if (row.mcpMethod) {
+      const name = row.mcpName ?? "";
+      const callKey = `${row.deploymentId}\u0000${hour}\u0000${row.mcpMethod}\u0000${name}`;
+      let calls = mcpCalls.get(callKey);
+      if (!calls) {
+        calls = {
+          deploymentId: row.deploymentId,
+          hour: new Date(hour),
+          method: row.mcpMethod,
+          name,
+          calls: 0,
+          errors: 0,
+          latencyBuckets: new Array(latencyBucketCount).fill(0),
+        };
+        mcpCalls.set(callKey, calls);
+      }
+      calls.calls++;
+      // A call fails when the deployment answers it with a JSON-RPC error or fails outright (a 5xx, no answer).
+      if (row.mcpError || row.status >= 500) calls.errors++;
+      calls.latencyBuckets[latencyBucket(latency)]++;
+    }
     const failed = row.status >= 500 ? 1 : 0;
     const values = breakdownValues(row);
     for (const dimension of breakdownDimensions) {
@@ -86,5 +120,5 @@ export function rollUp(rows: readonly RequestRow[]): { minutes: MinuteTotals[]; 
     }
   }
   const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => value);
-  return { minutes: byKey(minutes), hours: byKey(hours) };
+  return { minutes: byKey(minutes), hours: byKey(hours), mcpCalls: byKey(mcpCalls) };
 }

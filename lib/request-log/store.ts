@@ -3,13 +3,13 @@ import type { RequestRow } from "@/lib/request-log/recorder";
 import { type MinuteTotals, rollUp } from "@/lib/request-log/rollups";
 
 // Each statement has one fixed shape whatever the batch size (a column is one array parameter): the
-// process builds no SQL per batch and sends 16 parameters, not 16 per row. Unnamed on purpose: the
+// process builds no SQL per batch and sends one parameter per column, not one per column and row. Unnamed on purpose: the
 // embedded database serves every connection from one session, where statement names would collide.
 const insertRows = `
   insert into "RequestLog" ("at", "requestId", "userId", "deploymentId", "method", "path", "status", "outcome",
-    "durationMs", "ttfbMs", "bytesIn", "bytesOut", "country", "clientAddress", "userAgentFamily", "via")
+    "durationMs", "ttfbMs", "bytesIn", "bytesOut", "country", "clientAddress", "userAgentFamily", "via", "mcpMethod", "mcpName", "mcpError")
   select * from unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[],
-    $9::int[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[])`;
+    $9::int[], $10::int[], $11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::boolean[])`;
 
 // Joined with Deployment so that requests naming a deployment that no longer exists add nothing; the
 // histogram arrives as one array literal per minute because unnest would flatten a two-dimensional array.
@@ -35,6 +35,18 @@ const addMinuteTotals = `
     "bytesIn" = r."bytesIn" + excluded."bytesIn",
     "bytesOut" = r."bytesOut" + excluded."bytesOut"`;
 
+const addMcpCalls = `
+  insert into "McpRollup" as m ("deploymentId", "hour", "method", "name", "calls", "errors", "latencyBuckets")
+  select t.deployment_id, t.hour, t.method, t.name, t.calls, t.errors, t.buckets::int[]
+  from unnest($1::text[], $2::timestamp[], $3::text[], $4::text[], $5::int[], $6::int[], $7::text[])
+    as t(deployment_id, hour, method, name, calls, errors, buckets)
+  join "Deployment" d on d.id = t.deployment_id
+  on conflict ("deploymentId", "hour", "method", "name") do update set
+    "calls" = m."calls" + excluded."calls",
+    "errors" = m."errors" + excluded."errors",
+    "latencyBuckets" = (select array_agg(coalesce(a, 0) + coalesce(b, 0) order by i)
+                        from unnest(m."latencyBuckets", excluded."latencyBuckets") with ordinality as u(a, b, i))`;
+
 const addHourCounts = `
   insert into "RequestBreakdown" as b ("deploymentId", "hour", "dimension", "value", "requests", "errors")
   select t.deployment_id, t.hour, t.dimension, t.value, t.requests, t.errors
@@ -59,7 +71,7 @@ function columns<T>(rows: readonly T[], ...fields: (keyof T | ((row: T) => unkno
  * double-count when the recorder retries the batch.
  */
 export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow[]): Promise<void> {
-  const { minutes, hours } = rollUp(rows);
+  const { minutes, hours, mcpCalls } = rollUp(rows);
   const client = await pool.connect();
   try {
     await client.query("begin");
@@ -83,6 +95,9 @@ export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow
         "clientAddress",
         "userAgentFamily",
         "via",
+        "mcpMethod",
+        "mcpName",
+        "mcpError",
       ),
     });
     if (minutes.length) {
@@ -104,6 +119,21 @@ export async function writeRequestBatch(pool: pg.Pool, rows: readonly RequestRow
       await client.query({
         text: addHourCounts,
         values: columns(hours, "deploymentId", (count) => utc(count.hour), "dimension", "value", "requests", "errors"),
+      });
+    }
+    if (mcpCalls.length) {
+      await client.query({
+        text: addMcpCalls,
+        values: columns(
+          mcpCalls,
+          "deploymentId",
+          (calls) => utc(calls.hour),
+          "method",
+          "name",
+          "calls",
+          "errors",
+          (calls) => `{${calls.latencyBuckets.join(",")}}`,
+        ),
       });
     }
     await client.query("commit");

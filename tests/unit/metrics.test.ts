@@ -51,6 +51,9 @@ const row = (at: string, deploymentId: string | null, status: number, durationMs
   clientAddress: null,
   userAgentFamily: "curl",
   via: "gateway-path",
+  mcpMethod: null,
+  mcpName: null,
+  mcpError: null,
   ...extra,
 });
 
@@ -84,4 +87,27 @@ test("a WebSocket's latency in the rollups is its time to 101, not the life of i
   assert.equal(minutes[0].durationMsSum, 4);
   assert.equal(minutes[0].latencyBuckets[latencyBucket(4)], 1);
   assert.equal(minutes[0].requests, 1);
+});
+
+test("MCP calls roll up per hour, method and name; a JSON-RPC error or a 5xx counts as failed; other requests add nothing", () => {
+  const { mcpCalls } = rollUp([
+    row("2026-11-24T10:00:05Z", "b", 200, 3, { method: "POST", mcpMethod: "tools/call", mcpName: "add", mcpError: false }),
+    row("2026-11-24T10:10:00Z", "b", 200, 40, { method: "POST", mcpMethod: "tools/call", mcpName: "add", mcpError: true }),
+    row("2026-11-24T10:20:00Z", "b", 502, 5, { method: "POST", mcpMethod: "tools/call", mcpName: "add", mcpError: null }),
+    row("2026-11-24T10:30:00Z", "b", 200, 1, { method: "POST", mcpMethod: "tools/list" }),
+    row("2026-11-24T11:00:00Z", "b", 200, 1, { method: "POST", mcpMethod: "tools/list" }),
+    row("2026-11-24T10:30:00Z", "b", 200, 1),
+  ]);
+  assert.deepEqual(
+    mcpCalls.map(({ hour, method, name, calls, errors }) => ({ hour: hour.toISOString(), method, name, calls, errors })),
+    [
+      { hour: "2026-11-24T10:00:00.000Z", method: "tools/call", name: "add", calls: 3, errors: 2 },
+      { hour: "2026-11-24T10:00:00.000Z", method: "tools/list", name: "", calls: 1, errors: 0 },
+      { hour: "2026-11-24T11:00:00.000Z", method: "tools/list", name: "", calls: 1, errors: 0 },
+    ],
+  );
+  assert.equal(
+    mcpCalls[0].latencyBuckets.reduce((a, b) => a + b, 0),
+    3,
+  );
 });

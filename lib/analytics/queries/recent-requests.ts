@@ -30,6 +30,10 @@ interface RecentRequest {
   requestId: string;
   /** "gateway-path" or "app-origin". */
   via: string;
+  /** For an MCP call: its method, what it names, and whether it failed. */
+  mcpMethod: string | null;
+  mcpName: string | null;
+  mcpError: boolean | null;
 }
 
 export interface RecentRequestsPage {
@@ -98,6 +102,9 @@ export async function recentRequests(
       userAgentFamily: true,
       requestId: true,
       via: true,
+      mcpMethod: true,
+      mcpName: true,
+      mcpError: true,
     },
   });
   const hasMore = found.length > pageSize;

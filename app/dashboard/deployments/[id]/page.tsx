@@ -7,6 +7,7 @@ import { AlertsPanel } from "@/app/dashboard/deployments/[id]/alerts-panel";
 import { AutoRefresh } from "@/app/dashboard/deployments/[id]/auto-refresh";
 import { BreakdownTable } from "@/app/dashboard/deployments/[id]/breakdown-table";
 import { BandwidthChart, ErrorRateChart, LatencyChart, RequestsChart } from "@/app/dashboard/deployments/[id]/charts";
+import { McpPanel } from "@/app/dashboard/deployments/[id]/mcp-panel";
 import { RecentRequests } from "@/app/dashboard/deployments/[id]/recent-requests";
 import { DeploymentSettings } from "@/app/dashboard/deployments/[id]/settings-form";
 import { StatusToggle } from "@/app/dashboard/status-toggle";
@@ -14,6 +15,7 @@ import { dashboardHref, parseDashboardParams } from "@/lib/analytics/dashboard-p
 import { formatBytes, formatCount, formatMs, formatPercent, formatTimestamp } from "@/lib/analytics/format";
 import { deploymentBreakdowns } from "@/lib/analytics/queries/deployment-breakdowns";
 import { deploymentSeries } from "@/lib/analytics/queries/deployment-series";
+import { mcpCalls } from "@/lib/analytics/queries/mcp-calls";
 import { recentRequests } from "@/lib/analytics/queries/recent-requests";
 import { type TimeRange, timeRanges } from "@/lib/analytics/time-ranges";
 import { requirePageUser } from "@/lib/auth/current-user";
@@ -45,11 +47,12 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
   if (!deployment) notFound();
   const view = parseDashboardParams(await searchParams);
   const now = new Date();
-  const [events, circuit, { series, totals }, breakdowns, requests] = await Promise.all([
+  const [events, circuit, { series, totals }, breakdowns, mcp, requests] = await Promise.all([
     deploymentTimeline(id),
     circuitState(id),
     deploymentSeries(id, view.range, now),
     deploymentBreakdowns(id, view.range, now),
+    mcpCalls(id, view.range, now),
     recentRequests(id, view.range, view.filters, view.page, 25, now),
   ]);
   const { GATEWAY_RATE_LIMIT_DEPLOYMENT: fallback, REQUEST_LOG_RETENTION_DAYS: retentionDays } = config();
@@ -160,6 +163,8 @@ export default async function DeploymentPage({ params, searchParams }: Props) {
           ))}
         </div>
         {view.range === "1h" && <p className="muted footnote">Breakdowns are counted per clock hour, so on this range they include the whole previous hour.</p>}
+
+        {mcp && <McpPanel data={mcp} />}
 
         <RecentRequests base={base} params={view} page={requests} retentionDays={retentionDays} />
 

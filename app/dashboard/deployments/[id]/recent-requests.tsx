@@ -69,6 +69,7 @@ export function RecentRequests({
                 <th>Country</th>
                 <th>Agent</th>
                 <th>Via</th>
+                <th>MCP call</th>
               </tr>
             </thead>
             <tbody>
@@ -90,6 +91,9 @@ export function RecentRequests({
                   <td className="cell-agent">{row.userAgentFamily ?? <span className="muted">—</span>}</td>
                   <td className="cell-via nowrap" title={row.via === "app-origin" ? "On the deployment's own origin" : "Through the hub's gateway path"}>
                     {row.via === "app-origin" ? "App origin" : "Gateway path"}
+                  </td>
+                  <td className={`cell-mcp mono${row.mcpError ? " text-bad" : ""}`} title={row.mcpError ? "The call failed" : undefined}>
+                    {row.mcpMethod ? `${row.mcpMethod}${row.mcpName ? ` ${row.mcpName}` : ""}` : <span className="muted">—</span>}
                   </td>
                 </tr>
               ))}
