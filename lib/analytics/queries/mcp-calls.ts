@@ -31,7 +31,9 @@ function stats(method: string, name: string | null, rows: McpRow[]): McpCallStat
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
   const errors = rows.reduce((sum, row) => sum + row.errors, 0);
   const buckets: number[] = [];
-  for (const row of rows) row.latencyBuckets.forEach((count, index) => (buckets[index] = (buckets[index] ?? 0) + count));
+  for (const row of rows) {
+    for (const [index, count] of row.latencyBuckets.entries()) buckets[index] = (buckets[index] ?? 0) + count;
+  }
   return { method, name, calls, errorRate: calls ? errors / calls : 0, p95Ms: percentileFromBuckets(buckets, 0.95) };
 }
 
