@@ -5,7 +5,7 @@ const nameLabel: Record<string, string> = { "tools/call": "Tool", "prompts/get":
 
 function CallsTable({ rows, first, testId }: { rows: McpCallStats[]; first: "method" | "name"; testId: string }) {
   return (
-    <table className="mini-table" data-testid={testId}>
+    <table className="mini-table mcp-table" data-testid={testId}>
       <thead>
         <tr>
           <th>{first === "method" ? "Method" : "Tool, prompt or resource"}</th>

@@ -36,7 +36,9 @@ export default async function ConsentPage() {
           <dt>Application</dt>
           <dd>
             {view.clientName}
-            {view.clientName !== view.clientId ? <span className="muted mono consent-client-id"> {view.clientId}</span> : null}
+            {view.clientId.startsWith("https://") && view.clientName !== view.clientId ? (
+              <span className="muted mono consent-client-id"> {view.clientId}</span>
+            ) : null}
           </dd>
           <dt>Sends you back to</dt>
           <dd className="mono">{view.redirectTo}</dd>
