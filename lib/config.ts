@@ -38,6 +38,7 @@ const environmentSchema = z.object({
   GATEWAY_HEADERS_TIMEOUT_MS: positiveMs.default(60_000),
   GATEWAY_BODY_IDLE_TIMEOUT_MS: positiveMs.min(1_000).default(300_000),
   GATEWAY_MAX_CONNECTIONS_PER_UPSTREAM: z.coerce.number().int().positive().default(1024),
+  GATEWAY_MAX_QUEUED_PER_UPSTREAM: z.coerce.number().int().min(0).default(1024),
   GATEWAY_FAST_PATH: z
     .enum(["true", "false"], { error: "must be true or false" })
     .default("true")

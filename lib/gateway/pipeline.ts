@@ -92,6 +92,7 @@ function settledOutcome(answered: Outcome, clientLeft: boolean, bodyFailed: bool
 const maxLoggedPath = 512;
 /** RequestLog.durationMs is an int4: a socket open for weeks must not make its whole batch unwritable. */
 const maxDurationMs = 2_147_483_647;
+const nullBodyStatuses = new Set([204, 205, 304]);
 
 /**
  * The gateway, built once per process. A request passes these stages in order; each returns what it
@@ -179,6 +180,11 @@ class Gateway {
       ...corsHeaders(request.headers.origin, admitted.deployment),
       ...admitted.rateLimitHeaders,
     };
+    // These answers have no body by definition (and Fetch's Response refuses one): whatever came is drained.
+    if (nullBodyStatuses.has(upstream.status)) {
+      upstream.body.resume();
+      return { status: upstream.status, headers, body: null, outcome: "proxied" };
+    }
     const body =
       via === "gateway-path" && isEventStream(headers)
         ? withEndpointMapped(upstream.body, headers, (url) => rewriteLocation(url, target, prefix))

@@ -142,6 +142,16 @@ export const circuitOpen = (name: string, state: string, retryAfterSeconds: numb
 
 // Gateway: the deployment or the client failed
 export const upstreamUnreachable = (detail: string) => new Problem(502, "upstream-unreachable", "Bad gateway", detail, "upstream-error");
+export const upstreamMalformed = (detail: string) => new Problem(502, "upstream-malformed", "Bad gateway", detail, "upstream-error");
+export const upstreamBusy = () =>
+  new Problem(
+    503,
+    "upstream-busy",
+    "Deployment busy",
+    "The deployment has too many requests waiting for a connection (GATEWAY_MAX_QUEUED_PER_UPSTREAM). Retry shortly.",
+    "refused",
+    { "retry-after": "1" },
+  );
 export const upstreamTimeout = (detail: string) => new Problem(504, "upstream-timeout", "Gateway timeout", detail, "upstream-error");
 /** Nobody is left to read this one: it is recorded, never sent. */
 export const clientAborted = () => new Problem(499, "client-aborted", "Client closed request", "The client closed the connection.", "client-aborted");
