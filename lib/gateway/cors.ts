@@ -65,3 +65,14 @@ function withMcpParams(requested: string | undefined): string {
     .filter((name) => mcpParamHeader.test(name));
   return params.length ? `${allowedHeaders}, ${params.join(", ")}` : allowedHeaders;
 }
+
+/** An answer's headers with CORS added: `Vary` is merged with the deployment's own, never replaced (caches key on both). */
+export function withCors(headers: OutgoingHttpHeaders, cors: OutgoingHttpHeaders): OutgoingHttpHeaders {
+  if (!cors.vary || !headers.vary) return { ...headers, ...cors };
+  const names = [headers.vary, cors.vary]
+    .flatMap((value) => String(value).split(","))
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const unique = [...new Map(names.map((name) => [name.toLowerCase(), name])).values()];
+  return { ...headers, ...cors, vary: unique.includes("*") ? "*" : unique.join(", ") };
+}

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { gatewayCookiePattern } from "@/lib/auth/session-token";
-import { apiTokenHeader, presentedBearer } from "@/lib/gateway/identity";
+import { isGatehouseBearer } from "@/lib/gateway/identity";
 import type { GatewayTarget } from "@/lib/gateway/path";
 
 /** The header that tells a deployment which signed-in user made the request. */
@@ -20,9 +20,9 @@ const replacedOnTheWayIn = new Set([
   "x-forwarded-prefix",
   "x-real-ip",
   "x-request-id",
-  userIdHeader,
-  apiTokenHeader,
   "expect",
+  // Credentials for a proxy on the way: the gateway is that proxy, and the deployment is not.
+  "proxy-authorization",
 ]);
 
 function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>): Set<string> {
@@ -36,7 +36,17 @@ function connectionNamed(headers: IncomingHttpHeaders | Record<string, unknown>)
   );
 }
 
-const firstValue = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value)?.split(",")[0]?.trim();
+/**
+ * The value of a header that each trusted proxy appends to or overwrites (X-Forwarded-Proto, -Host): the
+ * one the outermost of `trusted` proxies wrote, never one the client sent before them.
+ */
+function trustedHopValue(value: string | string[] | undefined, trusted: number): string | undefined {
+  const values = (Array.isArray(value) ? value.join(",") : (value ?? ""))
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return values[Math.max(0, values.length - trusted)];
+}
 
 export interface ClientFacts {
   /** The forwarding chain we vouch for, ending with the address that connected to us. */
@@ -61,12 +71,12 @@ export function clientFacts(headers: IncomingHttpHeaders, peerAddress: string, p
     .filter(Boolean);
   const chain = [...inbound, peerAddress];
   const forwardedFor = chain.slice(Math.max(0, chain.length - 1 - trustedProxies));
-  const proto = firstValue(headers["x-forwarded-proto"]);
+  const proto = trustedHopValue(headers["x-forwarded-proto"], trustedProxies);
   return {
     forwardedFor,
     clientAddress: forwardedFor[0],
     proto: proto === "https" || proto === "http" ? proto : peerSecure ? "https" : "http",
-    host: firstValue(headers["x-forwarded-host"]) ?? headers.host ?? "",
+    host: trustedHopValue(headers["x-forwarded-host"], trustedProxies) ?? headers.host ?? "",
   };
 }
 
@@ -88,11 +98,14 @@ export interface UpstreamRequestContext {
 /** The headers a deployment receives: the client's, minus hop-by-hop fields and gateway credentials, plus X-Forwarded-*. */
 export function upstreamRequestHeaders(headers: IncomingHttpHeaders, context: UpstreamRequestContext): Record<string, string | string[]> {
   const dropped = connectionNamed(headers);
-  const gatewayToken = presentedBearer(headers)?.token;
+  // Any Gatehouse token in Authorization stays here, even beside another presented in X-Gatehouse-Token.
+  const ownAuthorization = typeof headers.authorization === "string" && isGatehouseBearer(headers.authorization);
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined || hopByHop.has(name) || dropped.has(name) || replacedOnTheWayIn.has(name)) continue;
-    if (name === "authorization" && gatewayToken && value.includes(gatewayToken)) continue;
+    if (name === "authorization" && ownAuthorization) continue;
+    // The gateway's own headers are its to write: a client cannot speak for it.
+    if (name.startsWith("x-gatehouse-")) continue;
     if (name === "cookie") {
       const kept = withoutGatewayCookies(String(value));
       if (kept) out.cookie = kept;

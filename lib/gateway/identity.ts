@@ -40,12 +40,18 @@ function classify(token: string): Bearer | undefined {
  * The Gatehouse token a request presents, if any: in the dedicated header, or as `Authorization: Bearer`
  * when it is ours (an API token's prefix, or our signing key's id). Any other bearer token is the deployment's.
  */
-export function presentedBearer(headers: IncomingHttpHeaders): Bearer | undefined {
+function presentedBearer(headers: IncomingHttpHeaders): Bearer | undefined {
   const dedicated = headers[apiTokenHeader];
   if (typeof dedicated === "string" && dedicated) return classify(dedicated) ?? { kind: "api-token", token: dedicated };
   const authorization = headers.authorization;
   const match = authorization && /^Bearer\s+(\S+)$/i.exec(authorization);
   return match ? classify(match[1]) : undefined;
+}
+
+/** Whether an Authorization value is a bearer token of Gatehouse's own (it never travels to a deployment). */
+export function isGatehouseBearer(authorization: string): boolean {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization);
+  return Boolean(match && classify(match[1]));
 }
 
 /** Whether the request carried a bearer token at all (ours or not): a refusal then says `invalid_token`. */

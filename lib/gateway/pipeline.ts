@@ -7,7 +7,7 @@ import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/c
 import { recordDeploymentEvent } from "@/lib/deployments/events";
 import { type BreakerTicket, CircuitBreakers } from "@/lib/gateway/breaker";
 import { circuitStore } from "@/lib/gateway/circuit-store";
-import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
+import { corsHeaders, isPreflight, preflightHeaders, withCors } from "@/lib/gateway/cors";
 import { Forwarder } from "@/lib/gateway/forward";
 import { type ClientFacts, clientFacts, clientResponseHeaders, rewriteLocation, securityHeaders, upstreamRequestHeaders } from "@/lib/gateway/headers";
 import { type Identity, identify, presentsToken } from "@/lib/gateway/identity";
@@ -176,8 +176,10 @@ class Gateway {
     trail.ttfbMs = Math.round(performance.now() - arrival.startedAt);
     const { target, prefix, via } = { target: admitted.deployment.target, prefix: admitted.target.prefix, via: admitted.target.via };
     const headers = {
-      ...clientResponseHeaders(upstream.headers, { target, prefix, ownOrigin: via === "app-origin", requestId: arrival.requestId, secure: arrival.secure }),
-      ...corsHeaders(request.headers.origin, admitted.deployment),
+      ...withCors(
+        clientResponseHeaders(upstream.headers, { target, prefix, ownOrigin: via === "app-origin", requestId: arrival.requestId, secure: arrival.secure }),
+        corsHeaders(request.headers.origin, admitted.deployment),
+      ),
       ...admitted.rateLimitHeaders,
     };
     // These answers have no body by definition (and Fetch's Response refuses one): whatever came is drained.

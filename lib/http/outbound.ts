@@ -1,38 +1,22 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { BlockList, isIP, type LookupFunction } from "node:net";
+import { isIP, type LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
 import { Agent, buildConnector } from "undici";
 
-// Addresses a request chosen by a user (a webhook URL) must never reach unless the operator allows it:
-// the platform's own network, where deployments and internal services listen.
-const internal = new BlockList();
-for (const [network, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["224.0.0.0", 3],
-] as const) {
-  internal.addSubnet(network, prefix, "ipv4");
-}
-for (const [network, prefix] of [
-  ["::", 127],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const)
-  internal.addSubnet(network, prefix, "ipv6");
-
-/** Loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses (IPv4-mapped IPv6 included). */
+/**
+ * Whether an address is anything but public unicast: loopback, private, link-local, carrier-grade NAT,
+ * multicast, documentation, reserved, and the IPv6 forms that lead back into IPv4 or a private network
+ * (NAT64 `64:ff9b::/96`, 6to4, Teredo, IPv4-compatible `::a.b.c.d`, site-local `fec0::/10`). Ranges come
+ * from ipaddr.js, which tracks the IANA special-purpose registries. Only an IPv4-mapped address
+ * (`::ffff:a.b.c.d`) is judged by the IPv4 address it carries.
+ */
 export function isInternalAddress(address: string): boolean {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped) return internal.check(mapped, "ipv4");
-  const family = isIP(address);
-  return family === 0 ? true : internal.check(address, family === 4 ? "ipv4" : "ipv6");
+  const literal = mapped ?? address;
+  if (!ipaddr.isValid(literal)) return true;
+  // ipaddr.js reads any dotted tail as IPv4-mapped; only the `::ffff:` form is, the rest is IPv4-compatible or stranger.
+  if (!mapped && literal.includes(":") && literal.includes(".")) return true;
+  return ipaddr.parse(literal).range() !== "unicast";
 }
 
 /** A URL's host that is an internal address itself, or `localhost`: refused without a lookup. */

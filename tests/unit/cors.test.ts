@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { RoutableDeployment } from "@/lib/deployments/cache";
-import { corsHeaders, isPreflight, preflightHeaders } from "@/lib/gateway/cors";
+import { corsHeaders, isPreflight, preflightHeaders, withCors } from "@/lib/gateway/cors";
 
 const deployment = (origins: string[]): RoutableDeployment => ({
   id: "d1",
@@ -51,4 +51,18 @@ test("MCP clients in a browser may send every MCP header, and read the session, 
   assert.ok(!allowed.includes("mcp-param-"));
   const exposed = String(corsHeaders("https://a.example", deployment(["https://a.example"]))["access-control-expose-headers"]).toLowerCase();
   for (const name of ["mcp-session-id", "mcp-protocol-version", "www-authenticate"]) assert.ok(exposed.includes(name), name);
+});
+
+test("CORS's Vary is merged with the deployment's own, not put in its place", () => {
+  assert.deepEqual(
+    withCors({ vary: "Accept-Encoding", "content-type": "text/plain" }, { "access-control-allow-origin": "https://a.example", vary: "Origin" }),
+    {
+      vary: "Accept-Encoding, Origin",
+      "content-type": "text/plain",
+      "access-control-allow-origin": "https://a.example",
+    },
+  );
+  assert.equal(withCors({ vary: "origin, Accept" }, { vary: "Origin" }).vary, "Origin, Accept");
+  assert.equal(withCors({ vary: "*" }, { vary: "Origin" }).vary, "*");
+  assert.equal(withCors({}, { vary: "Origin" }).vary, "Origin");
 });

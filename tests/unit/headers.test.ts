@@ -9,6 +9,9 @@ import {
   upstreamRequestHeaders,
 } from "@/lib/gateway/headers";
 
+// Telling a deployment's own bearer token from Gatehouse's asks the configuration (no public URL here: no OAuth).
+process.env.NEXTAUTH_SECRET ??= "unit-test-secret-0123456789abcdef0123456789";
+
 const prefix = "/api/gateway/u1/d1";
 const target = { via: "gateway-path" as const, userId: "u1", deploymentId: "d1", prefix, upstreamPath: "/" };
 
@@ -153,4 +156,59 @@ test("over https the gateway's own HSTS replaces the deployment's", () => {
     { target: new URL("http://h"), prefix, ownOrigin: false, requestId: "rid-12345678", secure: true },
   );
   assert.equal(out["strict-transport-security"], "max-age=31536000; includeSubDomains");
+});
+
+test("X-Forwarded-Proto and -Host come from the trusted hop, never from a value the client sent before it", () => {
+  // One proxy that appends: the client's own claim comes first and is ignored.
+  const appended = clientFacts(
+    { "x-forwarded-for": "6.6.6.6", "x-forwarded-proto": "http, https", "x-forwarded-host": "evil.example, public.example" },
+    "10.0.0.1",
+    false,
+    1,
+  );
+  assert.equal(appended.proto, "https");
+  assert.equal(appended.host, "public.example");
+  // Two proxies that both append: the outer one's value describes the client's connection.
+  const chain = clientFacts(
+    { "x-forwarded-proto": "http, https, http", "x-forwarded-host": "evil.example, public.example, lb.internal" },
+    "10.0.0.1",
+    false,
+    2,
+  );
+  assert.equal(chain.proto, "https");
+  assert.equal(chain.host, "public.example");
+});
+
+test("no Gatehouse credential or Gatehouse header a client sends reaches the deployment; the deployment's own Authorization does", () => {
+  const out = upstreamRequestHeaders(
+    {
+      "x-gatehouse-token": "ght_first",
+      authorization: "Bearer ght_second",
+      "proxy-authorization": "Basic c2VjcmV0",
+      "x-gatehouse-anything": "spoofed",
+    },
+    {
+      target,
+      canRelayContentEncoding: true,
+      client: { forwardedFor: ["1.2.3.4"], clientAddress: "1.2.3.4", proto: "http", host: "h" },
+      requestId: "r",
+      userId: "u1",
+    },
+  );
+  assert.equal(out.authorization, undefined);
+  assert.equal(out["proxy-authorization"], undefined);
+  assert.equal(out["x-gatehouse-anything"], undefined);
+  assert.equal(out["x-gatehouse-token"], undefined);
+  assert.equal(out["x-gatehouse-user-id"], "u1");
+  const theirs = upstreamRequestHeaders(
+    { "x-gatehouse-token": "ght_first", authorization: "Bearer their.own.jwt" },
+    {
+      target,
+      canRelayContentEncoding: true,
+      client: { forwardedFor: ["1.2.3.4"], clientAddress: "1.2.3.4", proto: "http", host: "h" },
+      requestId: "r",
+      userId: "u1",
+    },
+  );
+  assert.equal(theirs.authorization, "Bearer their.own.jwt");
 });

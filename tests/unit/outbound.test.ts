@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { fetch } from "undici";
 import { isInternalAddress, namesInternalHost, outboundDispatcher } from "@/lib/http/outbound";
 
-test("loopback, private, link-local and mapped addresses are internal; public ones are not", () => {
+test("only public unicast addresses are external: NAT64, 6to4, Teredo, IPv4-compatible and site-local addresses are internal too", () => {
   for (const address of [
     "127.0.0.1",
     "10.1.2.3",
@@ -19,11 +19,24 @@ test("loopback, private, link-local and mapped addresses are internal; public on
     "fd00::1",
     "fe80::1",
     "::ffff:127.0.0.1",
+    "64:ff9b::7f00:1",
+    "64:ff9b::10.0.0.1",
+    "2002:7f00:1::1",
+    "2001:0:4136:e378::1",
+    "::127.0.0.1",
+    "::8.8.8.8",
+    "fec0::1",
+    "2001:db8::1",
+    "192.0.2.1",
+    "255.255.255.255",
+    "::",
     "not-an-address",
   ]) {
     assert.equal(isInternalAddress(address), true, address);
   }
-  for (const address of ["8.8.8.8", "81.2.69.142", "2a00:1450:4001:81b::200e", "::ffff:8.8.8.8"]) assert.equal(isInternalAddress(address), false, address);
+  for (const address of ["8.8.8.8", "81.2.69.142", "2a00:1450:4001:81b::200e", "2606:4700::1111", "::ffff:8.8.8.8"]) {
+    assert.equal(isInternalAddress(address), false, address);
+  }
 });
 
 test("hosts that plainly name an internal address are recognised without a lookup", () => {
