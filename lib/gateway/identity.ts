@@ -23,7 +23,7 @@ export interface Identity {
 }
 
 /** Header through which programs may present an API token when `Authorization` belongs to the deployment. */
-export const apiTokenHeader = "x-gatehouse-token";
+const apiTokenHeader = "x-gatehouse-token";
 
 /** A token of Gatehouse's own in a request: it proves who calls and never travels to the deployment. */
 interface Bearer {
