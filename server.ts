@@ -11,6 +11,7 @@ import { clientFacts, strictTransportSecurity } from "@/lib/gateway/headers";
 import { peerAddressHeader, peerSecureHeader, rawTargetHeader } from "@/lib/gateway/next-adapter";
 import { handleGatewayNode, handleGatewayUpgrade } from "@/lib/gateway/node-adapter";
 import { gatewayPrefix } from "@/lib/gateway/path";
+import { startDraining } from "@/lib/health";
 import { consentViewHeader } from "@/lib/oauth/consent";
 import { isAppResourceMetadata, oauthRoute, serveOAuth, serveResourceMetadata } from "@/lib/oauth/http";
 import { requestRecorder } from "@/lib/request-log/recorder";
@@ -130,6 +131,13 @@ async function main(): Promise<void> {
   // Stop accepting, let requests in flight finish until the deadline, then end what is left (long
   // event streams, WebSockets), close the embedded database, and exit 0.
   const shutdown = async (signal: string) => {
+    // Readiness fails first and the listener stays open for SHUTDOWN_READINESS_DELAY_MS, so load balancers
+    // see the instance leave and stop sending before new connections would be refused.
+    startDraining();
+    if (settings.SHUTDOWN_READINESS_DELAY_MS) {
+      console.log(`${signal}: readiness failing; still accepting for ${settings.SHUTDOWN_READINESS_DELAY_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, settings.SHUTDOWN_READINESS_DELAY_MS));
+    }
     console.log(`${signal}: draining for up to ${deadline} ms`);
     const retentionStopped = stopRetention();
     const drained = new Promise<void>((resolve) => server.close(() => resolve()));

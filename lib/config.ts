@@ -7,6 +7,7 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default("0.0.0.0"),
   SHUTDOWN_DEADLINE_MS: positiveMs.default(10_000),
+  SHUTDOWN_READINESS_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z
     .string()

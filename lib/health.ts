@@ -57,7 +57,15 @@ async function measure(): Promise<Readiness> {
 }
 
 const answers = processSingleton("readiness", () => new TtlCache<Readiness>({ max: 1, ttlMs: answerLifeMs, load: measure }));
+/** Set once the process is told to stop: it still serves, but asks load balancers to send no more. */
+const draining = processSingleton("draining", () => ({ since: 0 }));
 
 export function readiness(): Awaitable<Readiness> {
+  if (draining().since) return { ready: false, checks: { draining: { ok: false, detail: "shutting down: finishing requests in flight" } } };
   return answers().get("readiness");
+}
+
+/** Fails readiness from now on (SIGTERM), so load balancers stop sending before the listener closes. */
+export function startDraining(): void {
+  draining().since ||= Date.now();
 }

@@ -27,6 +27,8 @@ const probeUrl = `http://${listenHost === "0.0.0.0" || listenHost === "::" ? "12
  */
 process.env.GATEHOUSE_PUBLIC_URL ??= `http://localhost:${port}`;
 process.env.GATEHOUSE_APPS_DOMAIN ??= "apps.localhost";
+// No load balancer to tell: Ctrl-C stops the demo at once.
+process.env.SHUTDOWN_READINESS_DELAY_MS ??= "0";
 
 /** Whether anything answers HTTP there, whatever the status. */
 async function answers(url: string): Promise<boolean> {

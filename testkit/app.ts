@@ -64,6 +64,8 @@ export function appEnvironment(overrides: AppEnv): NodeJS.ProcessEnv {
     // The tests' webhook receivers listen on loopback.
     ALERTS_WEBHOOK_ALLOW_INTERNAL: "true",
     HOST: "127.0.0.1",
+    // Stopping an app need not wait for a load balancer that is not there (shutdown.test.ts tests the delay).
+    SHUTDOWN_READINESS_DELAY_MS: "0",
     ...overrides,
   };
 }

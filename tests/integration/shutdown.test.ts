@@ -66,3 +66,20 @@ test("on SIGTERM an upload in flight completes, a long event stream is ended at 
   assert.equal(rows.length, 1, "the recorder flushed before exit");
   assert.equal(Number(rows[0].bytesIn), 8 * chunk.length);
 });
+
+test("on SIGTERM readiness fails at once while requests are still served for SHUTDOWN_READINESS_DELAY_MS, then the listener closes", { skip }, async (t) => {
+  const {
+    apps: [app],
+    owner,
+    deployment,
+  } = await harness(t, { apps: [{ SHUTDOWN_READINESS_DELAY_MS: "2000" }] });
+  assert.equal((await fetch(`${app.url}/api/health/ready`)).status, 200);
+  const stoppedAt = Date.now();
+  app.process.kill("SIGTERM");
+  await sleep(300);
+  assert.equal((await fetch(`${app.url}/api/health/ready`)).status, 503, "the load balancer is told first");
+  const served = await fetch(`${app.url}${deployment.path}/`, { headers: { cookie: owner.cookie } });
+  assert.equal(served.status, 200, "new requests are still served meanwhile");
+  assert.equal(await app.exit, 0, app.output());
+  assert.ok(Date.now() - stoppedAt >= 2000, "the listener stayed open for the delay");
+});
