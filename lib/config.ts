@@ -84,6 +84,9 @@ const environmentSchema = z.object({
   GATEWAY_BREAKER_HALF_OPEN_PROBES: z.coerce.number().int().positive().default(1),
   GATEWAY_BREAKER_SYNC_MS: positiveMs.default(1_000),
 
+  AUTH_RATE_LIMIT_ADDRESS: rateSchema.default({ limit: 30, windowSeconds: 300 }),
+  AUTH_RATE_LIMIT_ACCOUNT: rateSchema.default({ limit: 10, windowSeconds: 300 }),
+  SIGNUP_RATE_LIMIT_ADDRESS: rateSchema.default({ limit: 10, windowSeconds: 3600 }),
   OAUTH_ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5, "must be at least 5 seconds").max(3600, "must be at most 3600 seconds (an hour)").default(300),
   OAUTH_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   OAUTH_REGISTRATION_RATE_LIMIT: rateSchema.default({ limit: 20, windowSeconds: 3600 }),

@@ -26,8 +26,9 @@ export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
       setPending(false);
       return;
     }
+    // The answer is the same for a new and a taken email; signing in tells the owner which it was.
     const result = await signIn("credentials", { email, password, redirect: false, callbackUrl });
-    window.location.assign(result?.ok ? callbackUrl : "/signin");
+    window.location.assign(result?.ok && !result.error ? callbackUrl : `/signin?callbackUrl=${encodeURIComponent(callbackUrl)}&error=CredentialsSignin`);
   }
 
   return (

@@ -4,9 +4,23 @@ import GitHubProvider from "next-auth/providers/github";
 import GoogleProvider from "next-auth/providers/google";
 import { appSessions } from "@/lib/app-origins/app-session";
 import { config } from "@/lib/config";
-import { upsertOAuthUser, verifyCredentials } from "@/lib/users/accounts";
+import { accountForProvider, type ProviderIdentity, verifyCredentials } from "@/lib/users/accounts";
 
 const sessionMaxAgeSeconds = 30 * 24 * 60 * 60;
+
+/**
+ * What a provider says of the person signing in. Google states `email_verified`; GitHub gives only a
+ * verified address as the account's email (next-auth asks its API for the primary, verified one).
+ */
+function providerIdentity(
+  account: { provider: string; providerAccountId: string },
+  user: { email?: string | null; name?: string | null },
+  profile: object | undefined,
+): ProviderIdentity {
+  const emailVerified =
+    account.provider === "google" ? (profile as { email_verified?: unknown } | undefined)?.email_verified === true : account.provider === "github";
+  return { provider: account.provider, providerAccountId: account.providerAccountId, email: user.email, emailVerified, name: user.name };
+}
 
 function providers(): NextAuthOptions["providers"] {
   const env = config();
@@ -43,15 +57,17 @@ export function authOptions(): NextAuthOptions {
       },
     },
     callbacks: {
-      async signIn({ account, user }) {
-        if (account?.provider === "credentials") return true;
-        return Boolean(user.email);
+      async signIn({ account, user, profile }) {
+        if (!account || account.provider === "credentials") return true;
+        const found = await accountForProvider(providerIdentity(account, user, profile));
+        return typeof found === "string" ? `/signin?error=${found}` : true;
       },
-      async jwt({ token, user, account }) {
-        // The token's subject must be our user id, whichever provider signed the user in.
-        if (account && account.provider !== "credentials" && user?.email) {
-          const linked = await upsertOAuthUser(user.email, user.name);
-          token.sub = linked.id;
+      async jwt({ token, user, account, profile }) {
+        // The token's subject must be our user id, whichever provider signed the user in (signIn linked it).
+        if (account && account.provider !== "credentials" && user) {
+          const found = await accountForProvider(providerIdentity(account, user, profile));
+          if (typeof found === "string") throw new Error(found);
+          token.sub = found.id;
         }
         return token;
       },
