@@ -67,6 +67,7 @@ const environmentSchema = z.object({
   UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   GATEWAY_RATE_LIMIT_USER: rateSchema.default({ limit: 600, windowSeconds: 60 }),
   GATEWAY_RATE_LIMIT_DEPLOYMENT: rateSchema.default({ limit: 300, windowSeconds: 60 }),
+  GATEWAY_RATE_LIMIT_ANONYMOUS: rateSchema.default({ limit: 300, windowSeconds: 60 }),
   GATEWAY_RATE_LIMIT_TIMEOUT_MS: positiveMs.default(150),
   GATEWAY_RATE_LIMIT_ON_ERROR: z.enum(["allow", "deny"], { error: "must be allow or deny" }).default("allow"),
   GATEWAY_RATE_LIMIT_LEASE: z.coerce

@@ -64,8 +64,9 @@ export function appEnvironment(overrides: AppEnv): NodeJS.ProcessEnv {
     // The tests' webhook receivers listen on loopback.
     ALERTS_WEBHOOK_ALLOW_INTERNAL: "true",
     HOST: "127.0.0.1",
-    // Every test signs its users in from this address; attempt-limits.test.ts sets its own limits.
+    // Every test signs in and is refused from this address; accounts.test.ts and gateway-abuse.test.ts set their own limits.
     AUTH_RATE_LIMIT_ADDRESS: "100000/1m",
+    GATEWAY_RATE_LIMIT_ANONYMOUS: "100000/1m",
     AUTH_RATE_LIMIT_ACCOUNT: "100000/1m",
     SIGNUP_RATE_LIMIT_ADDRESS: "100000/1m",
     // Stopping an app need not wait for a load balancer that is not there (shutdown.test.ts tests the delay).

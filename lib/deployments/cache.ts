@@ -50,6 +50,9 @@ async function load(id: string): Promise<RoutableDeployment | null> {
   };
 }
 
+/** The shape of every deployment id (a cuid); idSchema says the same for input. */
+const possibleId = /^[a-z0-9]{1,64}$/;
+
 /** Built on first use, when the configuration is known. */
 const cache = processSingleton("deployment-cache", () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load }));
 
@@ -58,6 +61,8 @@ const cache = processSingleton("deployment-cache", () => new TtlCache({ max: 10_
  * invalidate at once; changes from another process show within the TTL.
  */
 export function routableDeployment(id: string): Awaitable<RoutableDeployment | null> {
+  // An id no deployment can have costs no lookup: made-up paths and preflights must not reach the database.
+  if (!possibleId.test(id)) return null;
   return cache().get(id);
 }
 

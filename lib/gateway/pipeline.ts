@@ -5,6 +5,7 @@ import { redeemHandoff } from "@/lib/app-origins/redeem-handoff";
 import { config } from "@/lib/config";
 import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/cache";
 import { recordDeploymentEvent } from "@/lib/deployments/events";
+import { AnonymousGuard } from "@/lib/gateway/anonymous-guard";
 import { type BreakerTicket, CircuitBreakers } from "@/lib/gateway/breaker";
 import { circuitStore } from "@/lib/gateway/circuit-store";
 import { corsHeaders, isPreflight, preflightHeaders, withCors } from "@/lib/gateway/cors";
@@ -29,6 +30,7 @@ import {
   socketOriginRefused,
   someoneElsesPath,
   tokenOutOfScope,
+  tooManyUnauthenticated,
   upgradeNotSupported,
 } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
@@ -63,6 +65,8 @@ interface Trail {
   ttfbMs?: number;
   /** An MCP call: announced in headers, or read from the request body's start once it has passed. */
   mcp?: McpCall | null;
+  /** Turned away as part of a flood without credentials: counted in metrics, not logged row by row. */
+  flood?: boolean;
 }
 
 /** Everything that lets a request reach the deployment. */
@@ -119,6 +123,7 @@ class Gateway {
   private readonly forwarder = new Forwarder(this.settings);
   private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis());
   private readonly metrics = gatewayMetrics();
+  private readonly anonymous = new AnonymousGuard(this.settings.GATEWAY_RATE_LIMIT_ANONYMOUS);
   private readonly breakers = new CircuitBreakers(this.settings, circuitStore(), (transition) => {
     this.metrics.circuitChanged(transition.deploymentId, transition.to);
     recordDeploymentEvent({ ...transition, kind: "breaker" });
@@ -162,7 +167,7 @@ class Gateway {
     // Browsers send preflights without credentials.
     if (isPreflight(request.method, request.headers)) return this.preflight(request, route.target, arrival);
     trail.target = route.target;
-    const admitted = await this.admit(request, route.target, trail);
+    const admitted = await this.admit(request, route.target, trail, arrival.client.clientAddress);
     const upstream = await this.contact(admitted.ticket, () =>
       this.forwarder.send(
         admitted.deployment.target.origin,
@@ -205,7 +210,7 @@ class Gateway {
       trail.target = route.target;
       if (String(request.headers.upgrade ?? "").toLowerCase() !== "websocket") throw upgradeNotSupported();
       await this.checkSocketOrigin(request, route.target, arrival);
-      const admitted = await this.admit(request, route.target, trail);
+      const admitted = await this.admit(request, route.target, trail, arrival.client.clientAddress);
       const protocol = "websocket";
       const upstream = await this.contact(admitted.ticket, () =>
         this.forwarder.upgrade(
@@ -269,9 +274,15 @@ class Gateway {
    * contacted. A stage whose caches hold the answer returns it without a promise, and only real
    * promises are awaited (lib/runtime/awaitable.ts).
    */
-  private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail): Promise<Admitted> {
+  private async admit(request: GatewayRequest, target: GatewayTarget, trail: Trail, address: string): Promise<Admitted> {
+    if (this.anonymous.isFlooding(address)) {
+      trail.flood = true;
+      throw tooManyUnauthenticated(this.anonymous.retryAfterSeconds(address));
+    }
     const identifying = identify(request.headers, target);
-    const identity = signedIn(identifying instanceof Promise ? await identifying : identifying, request);
+    const identified = identifying instanceof Promise ? await identifying : identifying;
+    if (!identified) this.anonymous.refused(address);
+    const identity = signedIn(identified, request);
     trail.userId = identity.userId;
     if (target.userId !== null && identity.userId !== target.userId) throw someoneElsesPath();
     const finding = routableDeployment(target.deploymentId);
@@ -402,6 +413,7 @@ class Gateway {
   private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
     const durationMs = Math.min(performance.now() - arrival.startedAt, maxDurationMs);
     this.metrics.observe(status, outcome, request.method, latencyMs(status, durationMs, trail.ttfbMs) / 1000);
+    if (trail.flood) return this.anonymous.turnedAway();
     requestRecorder().record({
       at: arrival.at,
       requestId: arrival.requestId,

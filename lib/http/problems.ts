@@ -126,6 +126,15 @@ export const rateLimited = (which: string, retryAfterSeconds: number, headers: R
     ...headers,
     "retry-after": String(retryAfterSeconds),
   });
+export const tooManyUnauthenticated = (retryAfterSeconds: number) =>
+  new Problem(
+    429,
+    "too-many-unauthenticated",
+    "Too many requests without credentials",
+    `This address sent too many requests without valid credentials (GATEWAY_RATE_LIMIT_ANONYMOUS). Retry in ${retryAfterSeconds} s.`,
+    "rate-limited",
+    { "retry-after": String(retryAfterSeconds) },
+  );
 export const rateLimiterUnavailable = () =>
   new Problem(503, "rate-limiter-unavailable", "Rate limiter unavailable", "The gateway cannot check rate limits right now. Retry shortly.", "rate-limited", {
     "retry-after": "5",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { routableDeployment } from "@/lib/deployments/cache";
 import { resolveAppPath, resolveGatewayPath } from "@/lib/gateway/path";
 import { Problem } from "@/lib/http/problems";
 
@@ -40,4 +41,8 @@ test("on an app origin the whole raw path is the deployment's, but for the gatew
       path,
     );
   }
+});
+
+test("a deployment id no deployment can have is unknown at once, without a lookup", () => {
+  for (const id of ["Not-A-Cuid", "a/b", "", "x".repeat(65), "%2e%2e"]) assert.equal(routableDeployment(id), null, id);
 });
