@@ -413,7 +413,10 @@ class Gateway {
   private record(request: GatewayRequest, arrival: Arrival, trail: Trail, status: number, outcome: Outcome, bytesIn: number, bytesOut: number): void {
     const durationMs = Math.min(performance.now() - arrival.startedAt, maxDurationMs);
     this.metrics.observe(status, outcome, request.method, latencyMs(status, durationMs, trail.ttfbMs) / 1000);
-    if (trail.flood) return this.anonymous.turnedAway();
+    if (trail.flood) {
+      this.anonymous.turnedAway();
+      return;
+    }
     requestRecorder().record({
       at: arrival.at,
       requestId: arrival.requestId,
