@@ -1,4 +1,5 @@
 import { apiTokenPrefix, hashToken } from "@/lib/api-tokens/tokens";
+import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
@@ -21,7 +22,10 @@ const tokenRecheckMs = 5_000;
 const lastUsedEveryMs = 60_000;
 
 /** Unknown tokens are cached too: a made-up token costs one query per cache life, not one per request. */
-const tokenCache = processSingleton("api-token-cache", () => new TtlCache({ max: 10_000, ttlMs: tokenRecheckMs, load: grantForHash }));
+const tokenCache = processSingleton(
+  "api-token-cache",
+  () => new TtlCache({ max: 10_000, ttlMs: tokenRecheckMs, load: grantForHash, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS }),
+);
 
 /** An API token's grant (expired or not: the caller compares), or null when unknown or revoked. At once when seen lately. */
 export function apiTokenGrant(token: string): Awaitable<TokenGrant | null> {

@@ -30,7 +30,12 @@ const encode = (bytes: Buffer) => bytes.toString("base64url");
  */
 class AppSessions {
   private readonly key: Buffer;
-  private readonly validAfter = new TtlCache<number>({ max: 10_000, ttlMs: signOutReachMs, load: (userId) => loadValidAfter(userId) });
+  private readonly validAfter = new TtlCache<number>({
+    max: 10_000,
+    ttlMs: signOutReachMs,
+    load: (userId) => loadValidAfter(userId),
+    staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS,
+  });
 
   constructor(secret: string) {
     this.key = Buffer.from(hkdfSync("sha256", secret, "", "Gatehouse app session", 32));

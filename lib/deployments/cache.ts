@@ -50,11 +50,14 @@ async function load(id: string): Promise<RoutableDeployment | null> {
   };
 }
 
-/** The shape of every deployment id (a cuid); idSchema says the same for input. */
-const possibleId = /^[a-z0-9]{1,64}$/;
+/** Deployment ids are cuids: anything outside URL-safe letters, digits, `-` and `_`, or longer, names none. */
+const possibleId = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Built on first use, when the configuration is known. */
-const cache = processSingleton("deployment-cache", () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load }));
+const cache = processSingleton(
+  "deployment-cache",
+  () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS }),
+);
 
 /**
  * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Changes made through this process

@@ -166,5 +166,9 @@ export const upstreamTimeout = (detail: string) => new Problem(504, "upstream-ti
 export const clientAborted = () => new Problem(499, "client-aborted", "Client closed request", "The client closed the connection.", "client-aborted");
 
 /** A fault of ours: the client learns only the request id, never the cause. */
+export const databaseUnavailable = () =>
+  new Problem(503, "database-unavailable", "Temporarily unavailable", "Gatehouse cannot reach its database right now. Retry shortly.", "error", {
+    "retry-after": "5",
+  });
 export const internalError = () =>
   new Problem(500, "internal", "Internal error", "The gateway failed to handle this request. Quote the request id when reporting it.", "error");

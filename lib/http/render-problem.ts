@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { internalError, Problem } from "@/lib/http/problems";
+import { isDatabaseUnavailable } from "@/lib/database/outage";
+import { databaseUnavailable, internalError, Problem } from "@/lib/http/problems";
 
 const problemContentType = "application/problem+json";
 
@@ -10,9 +11,13 @@ export function requestIdFrom(incoming: string | string[] | null | undefined): s
   return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
 }
 
-/** Anything thrown, as the problem to answer: our own faults are logged here and reach the client as a bare 500. */
+/**
+ * Anything thrown, as the problem to answer: a database outage is a 503 to retry (and logged once per
+ * interval); our own faults are logged here and reach the client as a bare 500.
+ */
 export function asProblem(error: unknown, requestId: string): Problem {
   if (error instanceof Problem) return error;
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
   console.error(`[gatehouse] request ${requestId} failed`, error);
   return internalError();
 }

@@ -43,7 +43,12 @@ class AccessTokenVerifier {
     // A bad token's verdict is not kept: garbage must not push out good tokens.
     ttlOf: (grant) => (grant ? grant.expiresAt - Date.now() : 0),
   });
-  private readonly liveGrants = new TtlCache<boolean>({ max: 10_000, ttlMs: grantRecheckMs, load: (grantId) => this.isLive(grantId) });
+  private readonly liveGrants = new TtlCache<boolean>({
+    max: 10_000,
+    ttlMs: grantRecheckMs,
+    load: (grantId) => this.isLive(grantId),
+    staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS,
+  });
 
   constructor(
     private readonly issuer: string,

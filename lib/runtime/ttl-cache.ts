@@ -9,6 +9,11 @@ export interface TtlCacheOptions<V> {
   load: (key: string) => Promise<V>;
   /** A shorter life for one answer than ttlMs, in ms (a credential that expires sooner); 0 or less keeps it out. */
   ttlOf?: (value: V) => number;
+  /**
+   * When a load fails (the database is down), the last answer loaded within this many ms is served
+   * instead, and kept for another ttlMs before the next try; without one the failure is thrown.
+   */
+  staleIfErrorMs?: number;
 }
 
 /** One load in progress, shared by every caller that missed meanwhile. */
@@ -22,15 +27,18 @@ interface Flight<V> {
  * The hot path's one cache: bounded, with a time to live, concurrent misses sharing one load. A hit
  * answers without a promise; a failed load is not cached; an invalidation during a load makes every
  * caller of that load wait for a fresh one. Loads in progress live outside the LRU, so a burst of
- * distinct misses cannot evict (and restart) each other.
+ * distinct misses cannot evict (and restart) each other. With `staleIfErrorMs`, the last good answers
+ * outlive their TTL in a second LRU, for serving while the source is down.
  */
 export class TtlCache<V> {
   // lru-cache stores no null or undefined, so every answer travels in a box.
   private readonly answers: LRUCache<string, { value: V }> | null;
   private readonly flights = new Map<string, Flight<V>>();
+  private readonly lastGood: LRUCache<string, { value: V; at: number }> | null;
 
   constructor(private readonly options: TtlCacheOptions<V>) {
     this.answers = options.ttlMs > 0 ? new LRUCache({ max: options.max, ttl: options.ttlMs }) : null;
+    this.lastGood = this.answers && options.staleIfErrorMs ? new LRUCache({ max: options.max }) : null;
   }
 
   get(key: string): Awaitable<V> {
@@ -42,11 +50,13 @@ export class TtlCache<V> {
 
   delete(key: string): void {
     this.answers?.delete(key);
+    this.lastGood?.delete(key);
     this.ground(key);
   }
 
   clear(): void {
     this.answers?.clear();
+    this.lastGood?.clear();
     for (const key of [...this.flights.keys()]) this.ground(key);
   }
 
@@ -61,6 +71,11 @@ export class TtlCache<V> {
       },
       (error: unknown) => {
         if (this.flights.get(key) === flight) this.flights.delete(key);
+        const good = this.lastGood?.get(key);
+        if (!flight.stale && good && Date.now() - good.at <= (this.options.staleIfErrorMs ?? 0)) {
+          this.answers?.set(key, { value: good.value });
+          return good.value;
+        }
         throw error;
       },
     );
@@ -72,6 +87,7 @@ export class TtlCache<V> {
     const { ttlMs, ttlOf } = this.options;
     const ttl = ttlOf ? Math.min(ttlMs, ttlOf(value)) : ttlMs;
     if (ttl > 0) this.answers?.set(key, { value }, { ttl: Math.ceil(ttl) });
+    this.lastGood?.set(key, { value, at: Date.now() });
   }
 
   private ground(key: string): void {

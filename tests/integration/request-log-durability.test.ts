@@ -37,8 +37,8 @@ before(async (t) => {
       // The client address comes from a trusted proxy's X-Forwarded-For, and its country from the local database.
       GATEWAY_TRUSTED_PROXIES: "1",
       GATEWAY_COUNTRY_HEADER: "",
-      // The gateway keeps serving from its cache while the database is away.
-      GATEWAY_DEPLOYMENT_CACHE_TTL_MS: "600000",
+      // Lookups expire within the outage: the gateway serves what it saw last (GATEWAY_STALE_IF_ERROR_MS).
+      GATEWAY_DEPLOYMENT_CACHE_TTL_MS: "1000",
       GATEWAY_RATE_LIMIT_USER: "1000000/1m",
     },
   ]);
@@ -52,7 +52,9 @@ before(async (t) => {
   deploymentPath = `/api/gateway/${h.owner.id}/${deploymentId}`;
 });
 
-test("with PostgreSQL stopped for a few seconds mid-load, every request's row is written once it is back", { skip }, async () => {
+test("with PostgreSQL stopped for a few seconds mid-load, deployments already seen are served past their cache life, new lookups get 503, and every request's row is written once it is back", {
+  skip,
+}, async () => {
   const prefix = `durable-${randomUUID()}`;
   let sent = 0;
   let failed = 0;
@@ -76,7 +78,13 @@ test("with PostgreSQL stopped for a few seconds mid-load, every request's row is
   await sleep(1_500);
   await postgres.stop();
   const sentBeforeStop = sent;
-  await sleep(4_000);
+  await sleep(2_000);
+  // A deployment this instance never saw needs the database: a 503 to retry, not a 500.
+  const unseen = await fetch(`${app.url}/api/gateway/${h.owner.id}/never-seen-${randomUUID().slice(0, 8)}/`, { headers: { cookie: h.owner.cookie } });
+  assert.equal(unseen.status, 503);
+  assert.equal(unseen.headers.get("retry-after"), "5");
+  assert.equal(((await unseen.json()) as { type: string }).type, "urn:gatehouse:problem:database-unavailable");
+  await sleep(2_000);
   const sentWhileDown = sent - sentBeforeStop;
   await postgres.start();
   await sleep(1_500);

@@ -135,3 +135,29 @@ test("entries expire after the TTL, or sooner when ttlOf says so; a TTL of 0 cac
   for (const key of ["x", "y", "z"]) await bounded.get(key);
   assert.ok(bounded.get("x") instanceof Promise, "the least recently used entry was evicted");
 });
+
+test("with staleIfErrorMs a failed load serves the last good answer within that bound, never one invalidated, never an older one", async () => {
+  let down = false;
+  let version = 0;
+  const cache = new TtlCache({
+    max: 10,
+    ttlMs: 20,
+    staleIfErrorMs: 200,
+    load: async (key: string) => {
+      if (down) throw new Error("database down");
+      return `${key}@${++version}`;
+    },
+  });
+  assert.equal(await cache.get("a"), "a@1");
+  assert.equal(await cache.get("b"), "b@2");
+  down = true;
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  assert.equal(await cache.get("a"), "a@1", "the last good answer while the source is down");
+  cache.delete("b");
+  await assert.rejects(Promise.resolve(cache.get("b")), /database down/, "an invalidated answer is not served");
+  await assert.rejects(Promise.resolve(cache.get("c")), /database down/, "nothing to fall back on");
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  await assert.rejects(Promise.resolve(cache.get("a")), /database down/, "past the bound the failure shows");
+  down = false;
+  assert.equal(await cache.get("a"), "a@3");
+});
