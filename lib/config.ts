@@ -45,6 +45,8 @@ const environmentSchema = z.object({
     .default("true")
     .transform((value) => value === "true"),
   GATEWAY_DEPLOYMENT_CACHE_TTL_MS: z.coerce.number().int().min(0).default(5_000),
+  GATEWAY_WEBSOCKET_IDLE_TIMEOUT_MS: z.coerce.number().int().min(0).default(600_000),
+  GATEWAY_WEBSOCKETS_PER_USER: z.coerce.number().int().min(0).default(200),
   GATEWAY_STALE_IF_ERROR_MS: z.coerce.number().int().min(0).default(300_000),
 
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse, STATUS_CODES } from "node:http";
+import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { MeteredBody } from "@/lib/gateway/metered-body";
@@ -115,4 +116,9 @@ export async function handleGatewayUpgrade(request: IncomingMessage, socket: Dup
   upstream.on("error", () => end(true));
   upstream.on("close", () => end(false));
   socket.on("close", () => end(false));
+  // The client's socket carries both directions, so its silence is the connection's.
+  if (answer.idleTimeoutMs) {
+    (socket as Socket).setTimeout(answer.idleTimeoutMs);
+    socket.once("timeout", () => end(false));
+  }
 }

@@ -30,6 +30,7 @@ import {
   socketOriginRefused,
   someoneElsesPath,
   tokenOutOfScope,
+  tooManySockets,
   tooManyUnauthenticated,
   upgradeNotSupported,
 } from "@/lib/http/problems";
@@ -123,6 +124,8 @@ class Gateway {
   private readonly forwarder = new Forwarder(this.settings);
   private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis());
   private readonly metrics = gatewayMetrics();
+  /** Open WebSockets per user on this instance. */
+  private readonly openSockets = new Map<string, number>();
   private readonly anonymous = new AnonymousGuard(this.settings.GATEWAY_RATE_LIMIT_ANONYMOUS);
   private readonly breakers = new CircuitBreakers(this.settings, circuitStore(), (transition) => {
     this.metrics.circuitChanged(transition.deploymentId, transition.to);
@@ -203,6 +206,7 @@ class Gateway {
   async upgrade(request: GatewayRequest): Promise<GatewayUpgrade | GatewayResponse> {
     const arrival = this.arrive(request);
     const trail: Trail = {};
+    let releaseSocket = () => {};
     try {
       const route = this.route(request);
       if ("redirect" in route) return this.recorded(request, arrival, trail, redirect(route.redirect, 308, arrival, "answered"), () => 0);
@@ -211,6 +215,7 @@ class Gateway {
       if (String(request.headers.upgrade ?? "").toLowerCase() !== "websocket") throw upgradeNotSupported();
       await this.checkSocketOrigin(request, route.target, arrival);
       const admitted = await this.admit(request, route.target, trail, arrival.client.clientAddress);
+      releaseSocket = this.holdSocket(admitted.identity.userId);
       const protocol = "websocket";
       const upstream = await this.contact(admitted.ticket, () =>
         this.forwarder.upgrade(
@@ -232,12 +237,36 @@ class Gateway {
       return {
         headers: { ...headers, connection: "Upgrade", upgrade: protocol },
         socket: upstream.socket,
-        closed: (bytesIn, bytesOut, { switched, failed }) =>
-          this.record(request, arrival, trail, 101, settledOutcome("proxied", !switched, failed), bytesIn, bytesOut),
+        idleTimeoutMs: this.settings.GATEWAY_WEBSOCKET_IDLE_TIMEOUT_MS,
+        closed: (bytesIn, bytesOut, { switched, failed }) => {
+          releaseSocket();
+          this.record(request, arrival, trail, 101, settledOutcome("proxied", !switched, failed), bytesIn, bytesOut);
+        },
       };
     } catch (error) {
+      releaseSocket();
       return this.recorded(request, arrival, trail, this.refuseUpgrade(error, arrival), () => 0);
     }
+  }
+
+  /**
+   * Counts a user's open WebSockets on this instance, refusing one past GATEWAY_WEBSOCKETS_PER_USER (0: no
+   * cap); returns what to call when it closes. A failed handshake releases its place at once.
+   */
+  private holdSocket(userId: string): () => void {
+    const cap = this.settings.GATEWAY_WEBSOCKETS_PER_USER;
+    const open = this.openSockets.get(userId) ?? 0;
+    if (cap && open >= cap) throw tooManySockets(cap);
+    this.openSockets.set(userId, open + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (this.openSockets.get(userId) ?? 1) - 1;
+      if (left > 0) this.openSockets.set(userId, left);
+      else this.openSockets.delete(userId);
+    };
+    return release;
   }
 
   /**

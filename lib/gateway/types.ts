@@ -44,6 +44,8 @@ export type ClientSignal = { readonly aborted: boolean } & (AbortSignal | EventE
 export interface GatewayUpgrade {
   headers: OutgoingHttpHeaders;
   socket: Duplex;
+  /** Closed after this long with no bytes either way (0: never). */
+  idleTimeoutMs: number;
   /**
    * Call once, when both sockets are closed: records the connection. `switched` is false when the client
    * left before the 101; `failed` when the deployment's socket failed rather than closed.

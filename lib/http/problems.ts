@@ -126,6 +126,17 @@ export const rateLimited = (which: string, retryAfterSeconds: number, headers: R
     ...headers,
     "retry-after": String(retryAfterSeconds),
   });
+export const tooManySockets = (cap: number) =>
+  new Problem(
+    429,
+    "too-many-websockets",
+    "Too many WebSockets",
+    `You have ${cap} WebSockets open through this gateway instance; close one first.`,
+    "rate-limited",
+    {
+      "retry-after": "5",
+    },
+  );
 export const tooManyUnauthenticated = (retryAfterSeconds: number) =>
   new Problem(
     429,

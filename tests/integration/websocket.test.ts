@@ -178,3 +178,44 @@ test("a refused upgrade is recorded like a refused request", async () => {
   await pastOneFlush();
   assert.equal(await db().requestLog.count({ where: { requestId: { in: [anonymous, notRunning] } } }), 2, "one row each");
 });
+
+test("a silent WebSocket is closed after GATEWAY_WEBSOCKET_IDLE_TIMEOUT_MS, a talking one is not; a user's sockets are capped per instance", async (t) => {
+  const own = await harness(t, {
+    upstream: new WebSocketUpstream(),
+    apps: [{ GATEWAY_WEBSOCKET_IDLE_TIMEOUT_MS: "1500", GATEWAY_WEBSOCKETS_PER_USER: "2" }],
+  });
+  const url = `${own.app.replace(/^http/, "ws")}${own.deployment.path}/socket`;
+  const open = async () => {
+    const socket = new WebSocket(url, { headers: { cookie: own.owner.cookie } });
+    socket.on("error", () => {});
+    await once(socket, "open");
+    return socket;
+  };
+  const silent = await open();
+  const talking = await open();
+  const third = new WebSocket(url, { headers: { cookie: own.owner.cookie } });
+  third.on("error", () => {});
+  const [, refused] = await once(third, "unexpected-response");
+  assert.equal(refused.statusCode, 429, "a third socket for the same user is refused");
+
+  const silentClosed = once(silent, "close");
+  const chatter = setInterval(() => talking.send("still here"), 300);
+  const startedAt = Date.now();
+  await silentClosed;
+  assert.ok(Date.now() - startedAt >= 1000, "closed by silence, not at once");
+  assert.equal(talking.readyState, WebSocket.OPEN, "a socket that talks stays open");
+  clearInterval(chatter);
+
+  const reopened = await waitFor(
+    async () => {
+      const again = new WebSocket(url, { headers: { cookie: own.owner.cookie } });
+      again.on("error", () => {});
+      const opened = await Promise.race([once(again, "open").then(() => true), once(again, "unexpected-response").then(() => false)]);
+      again.terminate();
+      return opened;
+    },
+    { timeoutMs: 5_000, intervalMs: 100 },
+  );
+  assert.ok(reopened, "the closed socket's place is free again");
+  talking.terminate();
+});
