@@ -95,6 +95,8 @@ const environmentSchema = z.object({
   OAUTH_REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   OAUTH_REGISTRATION_RATE_LIMIT: rateSchema.default({ limit: 20, windowSeconds: 3600 }),
 
+  ALERTS_MAX_RULES_PER_DEPLOYMENT: z.coerce.number().int().positive().default(20),
+  ALERTS_WEBHOOKS_PER_DESTINATION: z.coerce.number().int().positive().default(4),
   ALERTS_EVALUATION_INTERVAL_MS: positiveMs.default(15_000),
   ALERTS_RULE_INTERVAL_MS: positiveMs.default(60_000),
   ALERTS_WEBHOOK_TIMEOUT_MS: positiveMs.default(10_000),

@@ -103,24 +103,31 @@ async function measure(rule: ClaimedRule, now: Date): Promise<number | null> {
 }
 
 /**
- * Marks due rules as evaluated now and returns their ids. The UPDATE re-checks the due condition under
- * the row lock, so of several instances claiming at once exactly one gets each rule per interval.
- * Timestamps are UTC without zone, as Prisma stores them.
+ * Marks due rules as evaluated now and returns their ids, taking users in turns: every user's most
+ * overdue rule before anyone's second, so one user with many rules cannot delay the others. The UPDATE
+ * re-checks the due condition under the row lock, so of several instances claiming at once exactly one
+ * gets each rule per interval. Timestamps are UTC without zone, as Prisma stores them.
  */
 export async function claimDueRules(intervalMs: number, limit = 200): Promise<string[]> {
   const rows = await db().$queryRaw<{ id: string }[]>`
     UPDATE "AlertRule" SET "evaluatedAt" = now() AT TIME ZONE 'UTC'
     WHERE id IN (
-      SELECT id FROM "AlertRule"
-      WHERE "evaluatedAt" IS NULL OR "evaluatedAt" <= now() AT TIME ZONE 'UTC' - make_interval(secs => ${intervalMs / 1000}::float8)
-      ORDER BY "evaluatedAt" ASC NULLS FIRST
+      SELECT id FROM (
+        SELECT r.id, r."evaluatedAt", row_number() OVER (PARTITION BY d."userId" ORDER BY r."evaluatedAt" ASC NULLS FIRST) AS turn
+        FROM "AlertRule" r JOIN "Deployment" d ON d.id = r."deploymentId"
+        WHERE r."evaluatedAt" IS NULL OR r."evaluatedAt" <= now() AT TIME ZONE 'UTC' - make_interval(secs => ${intervalMs / 1000}::float8)
+      ) due
+      ORDER BY turn, "evaluatedAt" ASC NULLS FIRST
       LIMIT ${limit}
-      FOR UPDATE SKIP LOCKED
     )
     AND ("evaluatedAt" IS NULL OR "evaluatedAt" <= now() AT TIME ZONE 'UTC' - make_interval(secs => ${intervalMs / 1000}::float8))
     RETURNING id`;
   return rows.map((row) => row.id);
 }
+
+/** Rules evaluated at once: each is a couple of queries, so a few in flight keep a pass short without crowding the pool. */
+const evaluationConcurrency = 8;
+const claimSize = 200;
 
 /**
  * Evaluates one rule and, when its state changes, records the transition: one Alert row, marked for
@@ -156,10 +163,17 @@ async function evaluate(rule: ClaimedRule, now: Date): Promise<AlertState | null
   });
 }
 
-/** One evaluation pass over every rule due; returns how many transitions it recorded. */
+/** One evaluation pass: claims and evaluates until no rule is due; returns how many transitions it recorded. */
 export async function evaluateDueRules(): Promise<number> {
-  const ids = await claimDueRules(config().ALERTS_RULE_INTERVAL_MS);
-  if (!ids.length) return 0;
+  let transitions = 0;
+  for (;;) {
+    const ids = await claimDueRules(config().ALERTS_RULE_INTERVAL_MS, claimSize);
+    if (ids.length) transitions += await evaluateRules(ids);
+    if (ids.length < claimSize) return transitions;
+  }
+}
+
+async function evaluateRules(ids: string[]): Promise<number> {
   const rules = await db().alertRule.findMany({
     where: { id: { in: ids } },
     select: {
@@ -170,12 +184,17 @@ export async function evaluateDueRules(): Promise<number> {
   });
   const now = new Date();
   let transitions = 0;
-  for (const rule of rules) {
-    try {
-      if (await evaluate(rule, now)) transitions++;
-    } catch (error) {
-      console.warn(`[gatehouse] alert rule ${rule.id} could not be evaluated: ${(error as Error).message}`);
+  // In claim order (users in turns), a bounded number at once.
+  const queue = [...rules].sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+  const worker = async () => {
+    for (let rule = queue.shift(); rule; rule = queue.shift()) {
+      try {
+        if (await evaluate(rule, now)) transitions++;
+      } catch (error) {
+        console.warn(`[gatehouse] alert rule ${rule.id} could not be evaluated: ${(error as Error).message}`);
+      }
     }
-  }
+  };
+  await Promise.all(Array.from({ length: evaluationConcurrency }, worker));
   return transitions;
 }

@@ -1,5 +1,5 @@
 import { evaluateDueRules } from "@/lib/alerts/evaluation";
-import { deliverDueWebhooks } from "@/lib/alerts/webhooks";
+import { deliverDueWebhooks, deliveriesUnderWay } from "@/lib/alerts/webhooks";
 import { config } from "@/lib/config";
 import { repeat } from "@/lib/jobs/repeat";
 
@@ -13,5 +13,6 @@ export function startAlertJobs(): () => Promise<void> {
   const stops = [repeat("alert evaluation", evaluationMs, evaluateDueRules), repeat("webhook delivery", Math.min(1_000, evaluationMs), deliverDueWebhooks)];
   return async () => {
     await Promise.all(stops.map((stop) => stop()));
+    await deliveriesUnderWay();
   };
 }

@@ -4,7 +4,7 @@ import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { type AlertKind, type AlertState, Prisma } from "@/lib/generated/prisma/client.ts";
 import { namesInternalHost } from "@/lib/http/outbound";
-import { alertRuleNotFound, deploymentNotFound, invalidInput } from "@/lib/http/problems";
+import { alertRuleNotFound, deploymentNotFound, invalidInput, tooManyAlertRules } from "@/lib/http/problems";
 import { parseInput } from "@/lib/http/validation";
 
 const alertKinds = ["error_rate", "latency_p95", "circuit_open", "rate_limited", "not_running"] as const satisfies readonly AlertKind[];
@@ -91,6 +91,9 @@ async function requireOwnedDeployment(userId: string, deploymentId: string): Pro
 export async function createAlertRule(userId: string, deploymentId: string, input: unknown): Promise<RuleView & { webhookSecret: string | null }> {
   const rule = parseInput(ruleInputSchema, input);
   await requireOwnedDeployment(userId, deploymentId);
+  // Every rule costs evaluations for ever: a deployment's are bounded (checked, not locked: a race may add one more).
+  const { ALERTS_MAX_RULES_PER_DEPLOYMENT: cap } = config();
+  if ((await db().alertRule.count({ where: { deploymentId } })) >= cap) throw tooManyAlertRules(cap);
   const webhookUrl = rule.webhookUrl ?? null;
   refuseInternalWebhook(webhookUrl);
   const webhookSecret = webhookUrl ? newWebhookSecret() : null;

@@ -118,12 +118,41 @@ async function attempt(alert: Delivery): Promise<void> {
   });
 }
 
-/** Sends every delivery that is due, in parallel; each one's outcome is written to its Alert row. */
+/** Deliveries under way on this instance: counted per destination host, and kept for shutdown to wait on. */
+const underWay = processSingleton("webhooks-under-way", () => ({ perHost: new Map<string, number>(), all: new Set<Promise<void>>() }));
+const postponeMs = 1_000;
+
+/**
+ * Starts every delivery that is due, without waiting for them: a slow receiver holds up only its own
+ * deliveries, never the next pass. At most ALERTS_WEBHOOKS_PER_DESTINATION go to one host at once; the
+ * rest are put back for a second later, attempts untouched. Each outcome is written to its Alert row.
+ */
 export async function deliverDueWebhooks(): Promise<void> {
-  const ids = await claimDueDeliveries(config().ALERTS_WEBHOOK_TIMEOUT_MS + 5_000);
+  const { ALERTS_WEBHOOK_TIMEOUT_MS: timeoutMs, ALERTS_WEBHOOKS_PER_DESTINATION: perDestination } = config();
+  const ids = await claimDueDeliveries(timeoutMs + 5_000);
   if (!ids.length) return;
-  const results = await Promise.allSettled((await loadDeliveries(ids)).map(attempt));
-  for (const result of results) {
-    if (result.status === "rejected") console.warn(`[gatehouse] could not record a webhook attempt: ${(result.reason as Error).message}`);
+  const { perHost, all } = underWay();
+  for (const alert of await loadDeliveries(ids)) {
+    const host = URL.parse(alert.rule.webhookUrl ?? "")?.host ?? "";
+    const busy = perHost.get(host) ?? 0;
+    if (busy >= perDestination) {
+      await db().alert.update({ where: { id: alert.id }, data: { webhookNextAttemptAt: new Date(Date.now() + postponeMs) } });
+      continue;
+    }
+    perHost.set(host, busy + 1);
+    const delivery: Promise<void> = attempt(alert)
+      .catch((error: Error) => console.warn(`[gatehouse] could not record a webhook attempt: ${error.message}`))
+      .finally(() => {
+        const left = (perHost.get(host) ?? 1) - 1;
+        if (left > 0) perHost.set(host, left);
+        else perHost.delete(host);
+        all.delete(delivery);
+      });
+    all.add(delivery);
   }
+}
+
+/** Waits for the deliveries under way (shutdown): their outcomes are written before the process exits. */
+export async function deliveriesUnderWay(): Promise<void> {
+  await Promise.all(underWay().all);
 }

@@ -46,6 +46,8 @@ export const deploymentExists = (owner: string, name: string) =>
 export const apiTokenNotFound = () => new Problem(404, "api-token-not-found", "API token not found", "No active API token with this id is yours.", "refused");
 export const connectedAppNotFound = () =>
   new Problem(404, "connected-app-not-found", "Connected app not found", "No connected app with this id is yours.", "refused");
+export const tooManyAlertRules = (cap: number) =>
+  new Problem(409, "too-many-alert-rules", "Too many alert rules", `A deployment can have at most ${cap} alert rules; delete one first.`, "refused");
 export const alertRuleNotFound = () =>
   new Problem(404, "alert-rule-not-found", "Alert rule not found", "No alert rule with this id belongs to this deployment of yours.", "refused");
 export const crossOriginChange = () =>

@@ -332,3 +332,11 @@ test("concurrent claims hand a due rule to exactly one evaluator", async () => {
   }
   assert.ok(sawOne, "some round claimed the rule");
 });
+
+test("a deployment holds at most ALERTS_MAX_RULES_PER_DEPLOYMENT rules (20): the next is a 409 problem", async () => {
+  const deployment = await h.deploy();
+  for (let rule = 0; rule < 20; rule++) await newRule(deployment.id, { kind: "not_running" });
+  const refused = await createRule(deployment.id, { kind: "not_running" });
+  assert.equal(refused.status, 409);
+  assert.equal(((await refused.json()) as { type: string }).type, "urn:gatehouse:problem:too-many-alert-rules");
+});
