@@ -8,7 +8,7 @@ export const reservedPrefix = "/__gatehouse/";
 /** Where a handoff code is redeemed on an app origin. */
 export const handoffPath = `${reservedPrefix}handoff`;
 /** The hub's end of the handoff: it signs the user in if needed and sends them back with a code. */
-export const hubHandoffPath = "/app-handoff";
+const hubHandoffPath = "/app-handoff";
 
 /** A host label a deployment id can be: cuids are lower-case letters and digits. */
 const deploymentLabel = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -54,9 +54,14 @@ export class AppHosts {
     return deploymentLabel.test(label) ? label : "";
   }
 
-  /** The hub URL that hands a signed-in user over to `returnPath` on the deployment's origin. */
+  /** The hub path (and query) that hands a signed-in user over to `returnPath` on the deployment's origin. */
+  handoffPath(deploymentId: string, returnPath: string): string {
+    return `${hubHandoffPath}?${new URLSearchParams({ deployment: deploymentId, path: returnPath })}`;
+  }
+
+  /** The same as an absolute URL, for links from an app origin. */
   handoffUrl(deploymentId: string, returnPath: string): string {
-    return `${this.hubOrigin}${hubHandoffPath}?${new URLSearchParams({ deployment: deploymentId, path: returnPath })}`;
+    return `${this.hubOrigin}${this.handoffPath(deploymentId, returnPath)}`;
   }
 }
 

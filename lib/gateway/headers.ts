@@ -175,29 +175,37 @@ export function rewriteServiceWorkerAllowed(value: string, target: URL, prefix: 
   return value.startsWith("/") && !value.startsWith("//") ? intoPrefix(value, target, prefix) : null;
 }
 
+interface CookieAttribute {
+  /** Lower case: `path`, `domain`, `secure`, … */
+  key: string;
+  value: string;
+  text: string;
+}
+
+/** A Set-Cookie header's name=value pair, name, and non-empty attributes, trimmed. */
+function parseSetCookie(setCookie: string): { pair: string; name: string; attributes: CookieAttribute[] } {
+  const [pair, ...rest] = setCookie.split(";");
+  const attributes = rest
+    .map((attribute) => attribute.trim())
+    .filter(Boolean)
+    .map((text) => {
+      const eq = text.indexOf("=");
+      return { key: (eq < 0 ? text : text.slice(0, eq)).trim().toLowerCase(), value: eq < 0 ? "" : text.slice(eq + 1).trim(), text };
+    });
+  return { pair: pair.trim(), name: pair.slice(0, pair.indexOf("=")).trim(), attributes };
+}
+
 /**
  * Scopes a deployment's cookie to the gateway prefix and to our host; null drops it. Dropped too:
  * `__Host-` cookies, which browsers accept only with `Path=/`, so on a shared origin they would reach
  * every deployment and the hub (deployments that need them want an apps domain of their own).
  */
 export function rewriteSetCookie(setCookie: string, target: URL, prefix: string): string | null {
-  const [pair, ...attributes] = setCookie.split(";");
-  const name = pair.slice(0, pair.indexOf("=")).trim();
+  const { pair, name, attributes } = parseSetCookie(setCookie);
   if (!name || gatewayCookiePattern.test(name) || /^__Host-/i.test(name)) return null;
-  let path = "/";
-  const kept: string[] = [];
-  for (const attribute of attributes) {
-    const trimmed = attribute.trim();
-    const key = trimmed.split("=")[0].trim().toLowerCase();
-    if (key === "domain") continue;
-    if (key === "path") {
-      const value = trimmed.slice(trimmed.indexOf("=") + 1).trim();
-      if (value.startsWith("/")) path = value;
-      continue;
-    }
-    if (trimmed) kept.push(trimmed);
-  }
-  return [pair.trim(), `Path=${intoPrefix(path, target, prefix)}`, ...kept].join("; ");
+  const path = attributes.findLast((attribute) => attribute.key === "path" && attribute.value.startsWith("/"))?.value ?? "/";
+  const kept = attributes.filter((attribute) => attribute.key !== "domain" && attribute.key !== "path").map((attribute) => attribute.text);
+  return [pair, `Path=${intoPrefix(path, target, prefix)}`, ...kept].join("; ");
 }
 
 /**
@@ -206,22 +214,12 @@ export function rewriteSetCookie(setCookie: string, target: URL, prefix: string)
  * `__Host-`/`__Secure-` cookies kept; only cookies named like the gateway's own are dropped.
  */
 function rewriteAppSetCookie(setCookie: string, target: URL): string | null {
-  const [pair, ...attributes] = setCookie.split(";");
-  const name = pair.slice(0, pair.indexOf("=")).trim();
+  const { pair, name, attributes } = parseSetCookie(setCookie);
   if (!name || gatewayCookiePattern.test(name)) return null;
-  const kept: string[] = [];
-  for (const attribute of attributes) {
-    const trimmed = attribute.trim();
-    const key = trimmed.split("=")[0].trim().toLowerCase();
-    if (key === "domain" || !trimmed) continue;
-    if (key === "path") {
-      const value = trimmed.slice(trimmed.indexOf("=") + 1).trim();
-      kept.push(value.startsWith("/") ? `Path=${intoPrefix(value, target, "")}` : trimmed);
-      continue;
-    }
-    kept.push(trimmed);
-  }
-  return [pair.trim(), ...kept].join("; ");
+  const kept = attributes
+    .filter((attribute) => attribute.key !== "domain")
+    .map((attribute) => (attribute.key === "path" && attribute.value.startsWith("/") ? `Path=${intoPrefix(attribute.value, target, "")}` : attribute.text));
+  return [pair, ...kept].join("; ");
 }
 
 export interface ClientResponseContext {

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import type { Readable } from "node:stream";
-import { type AppHosts, appHosts, hubHandoffPath } from "@/lib/app-origins/app-hosts";
+import { type AppHosts, appHosts } from "@/lib/app-origins/app-hosts";
 import { redeemHandoff } from "@/lib/app-origins/redeem-handoff";
 import { config } from "@/lib/config";
 import { type RoutableDeployment, routableDeployment } from "@/lib/deployments/cache";
@@ -345,9 +345,7 @@ class Gateway {
    * navigation goes through the handoff to the same path on the app's origin, anything else is refused.
    */
   private toAppOrigin(request: GatewayRequest, target: GatewayTarget, hosts: AppHosts): Problem {
-    const returnPath = target.upstreamPath + request.query;
-    const handoff = `${hubHandoffPath}?${new URLSearchParams({ deployment: target.deploymentId, path: returnPath })}`;
-    return appOriginOnly(hosts.originOf(target.deploymentId), handoff);
+    return appOriginOnly(hosts.originOf(target.deploymentId), hosts.handoffPath(target.deploymentId, target.upstreamPath + request.query));
   }
 
   private upstreamHeaders(request: GatewayRequest, admitted: Admitted, arrival: Arrival) {

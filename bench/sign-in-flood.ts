@@ -1,0 +1,92 @@
+/**
+ * `npm run bench:sign-in`: does a flood of password sign-ins slow the gateway down? Starts the built app
+ * on a scratch PostgreSQL database, then measures gateway GETs paced at a steady rate, alone and beside
+ * 16 clients that sign in (and fail to) as fast as they are answered, in alternating pairs of runs. Prints
+ * each pair's p99 and the ratio of the medians, and says whether the goal (under 2) is met. Needs
+ * `npm run build`. Environment: BENCH_POSTGRES_URL (default the local server).
+ */
+import { cpus } from "node:os";
+import { closeDatabase } from "@/lib/db";
+import { testSecret } from "@/testkit/app";
+import { harness } from "@/testkit/harness";
+import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
+import { median, paced } from "./load";
+
+const rate = 200;
+const seconds = 5;
+const pairs = 3;
+const flooders = 16;
+const goal = 2;
+const progress = (message: string) => console.error(`… ${message}`);
+
+async function flood(app: string, email: string, until: () => boolean): Promise<number> {
+  let attempts = 0;
+  await Promise.all(
+    Array.from({ length: flooders }, async (_, index) => {
+      while (!until()) {
+        await fetch(`${app}/api/auth/callback/credentials`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded", "x-forwarded-for": `198.51.100.${index + 1}` },
+          body: new URLSearchParams({ email, password: index % 2 ? "correct horse battery" : "a wrong password", csrfToken: "bench", json: "true" }),
+        }).then((response) => response.arrayBuffer());
+        attempts++;
+      }
+    }),
+  );
+  return attempts;
+}
+
+async function main(): Promise<void> {
+  const cleanups: (() => unknown)[] = [];
+  const teardown = { after: (fn: () => unknown) => void cleanups.push(fn) };
+  try {
+    const database = await createScratchDatabase("gatehouse_bench_sign_in", { adminUrl: process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl(), migrate: true });
+    cleanups.push(() => database.drop());
+    Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
+    cleanups.push(() => closeDatabase());
+    progress("starting the app");
+    // Limits lifted: the bench measures what hashing costs the process, not how soon limits refuse.
+    const h = await harness(teardown, {
+      deployment: { rateLimit: "1000000/1s" },
+      apps: [{ GATEWAY_RATE_LIMIT_USER: "1000000/1s", GATEWAY_TRUSTED_PROXIES: "1" }],
+    });
+    const target = { name: "gateway", url: `${h.app}${h.deployment.path}/`, headers: { cookie: h.owner.cookie } };
+    await paced(target, rate, 2, 16);
+    const alone: number[] = [];
+    const beside: number[] = [];
+    let attempts = 0;
+    for (let pair = 0; pair < pairs; pair++) {
+      progress(`pair ${pair + 1} of ${pairs}`);
+      alone.push((await paced(target, rate, seconds, 16)).p99);
+      let done = false;
+      const flooding = flood(h.app, h.owner.email, () => done);
+      const measured = await paced(target, rate, seconds, 16);
+      done = true;
+      attempts += await flooding;
+      beside.push(measured.p99);
+    }
+    const ratio = median(beside) / median(alone);
+    const lines = [
+      `## Sign-in flood beside gateway traffic (\`npm run bench:sign-in\`), ${new Date().toISOString().slice(0, 10)}`,
+      "",
+      `${cpus().length} cores. Gateway GETs paced at ${rate}/s for ${seconds} s, alone and beside ${flooders} clients signing in as fast as answered (${Math.round(attempts / (pairs * seconds))} attempts/s), ${pairs} pairs.`,
+      "",
+      "| run | p99 alone (ms) | p99 beside the flood (ms) |",
+      "| --- | ---: | ---: |",
+      ...alone.map((value, index) => `| ${index + 1} | ${value.toFixed(1)} | ${beside[index].toFixed(1)} |`),
+      "",
+      `Ratio of medians: ${ratio.toFixed(2)} (goal: under ${goal}): ${ratio < goal ? "met" : "not met"}.`,
+    ];
+    console.log(lines.join("\n"));
+  } finally {
+    for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) await Promise.resolve(undo()).catch(() => undefined);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
