@@ -2,6 +2,7 @@ import { redirect } from "next/navigation";
 import { getServerSession } from "next-auth";
 import { authOptions } from "@/lib/auth/options";
 import { signInRequired } from "@/lib/http/problems";
+import { userExists } from "@/lib/users/existence";
 
 export interface SignedInUser {
   id: string;
@@ -9,10 +10,12 @@ export interface SignedInUser {
   name: string | null;
 }
 
+/** The signed-in user, or null; a session of a user deleted since counts as none (within userRecheckMs). */
 export async function currentUser(): Promise<SignedInUser | null> {
   const session = await getServerSession(authOptions());
   const user = session?.user;
-  return user?.id ? { id: user.id, email: user.email ?? null, name: user.name ?? null } : null;
+  if (!user?.id || !(await userExists(user.id))) return null;
+  return { id: user.id, email: user.email ?? null, name: user.name ?? null };
 }
 
 /** For pages: the signed-in user, or a redirect to sign-in that comes back to `returnTo`. */

@@ -7,6 +7,7 @@ import { accountForProvider } from "@/lib/users/accounts";
 import { harness } from "@/testkit/harness";
 import { signIn } from "@/testkit/session";
 import { skipUnless } from "@/testkit/suite";
+import { eventually } from "@/testkit/wait";
 
 // Apps of its own with small limits: once, on the PostgreSQL fast-path run.
 const skip = skipUnless({ database: "postgres", gateway: "fast" });
@@ -107,4 +108,18 @@ test("a provider account signs in as the user it first created, and never merges
     }),
     "EmailUnverified",
   );
+});
+
+test("a deleted user's session, API token and deployments stop working on the hub and the gateway within the cache times", { skip }, async (t) => {
+  const h = await harness(t);
+  const token = await h.apiToken();
+  assert.equal((await h.call(`${h.deployment.path}/`, { cookie: "", headers: { authorization: `Bearer ${token}` } })).status, 200);
+  assert.equal((await h.call("/api/tokens")).status, 200);
+  await db().user.delete({ where: { id: h.owner.id } });
+  await eventually(
+    "the API token stops",
+    async () => (await h.call(`${h.deployment.path}/`, { cookie: "", headers: { authorization: `Bearer ${token}` } })).status === 401,
+  );
+  await eventually("the session reaches no deployment", async () => (await h.call(`${h.deployment.path}/`)).status === 404);
+  await eventually("the hub takes the session for none", async () => (await h.call("/api/tokens")).status === 401, 40_000);
 });
