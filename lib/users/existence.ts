@@ -5,7 +5,7 @@ import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
 
 /** How long an instance trusts that a user still exists: a deleted user's hub session stops within this time. */
-export const userRecheckMs = 30_000;
+const userRecheckMs = 30_000;
 
 const known = processSingleton(
   "user-existence",
