@@ -5,15 +5,13 @@ import { sessionTokenFromCookies, sessionTokens } from "@/lib/auth/session-token
 import { config } from "@/lib/config";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import type { ClientFacts } from "@/lib/gateway/headers";
-import { RateLimiter } from "@/lib/gateway/rate-limit";
 import { bodyTooLarge, crossSiteForm, oauthRequestExpired, type Problem, resourceMetadataNotFound } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
 import { consentView, consentViewHeader, decideConsent } from "@/lib/oauth/consent";
 import { consentPath, oauthPrefix, oauthProvider } from "@/lib/oauth/provider";
+import { countClientIntroduction } from "@/lib/oauth/registration-limit";
 import { openCors, openPreflight, protectedResourceMetadata } from "@/lib/oauth/resource-metadata";
 import { appResourceMetadataPrefix, resourceMetadataWellKnown } from "@/lib/oauth/resources";
-import { sharedRedis } from "@/lib/redis/client";
-import { processSingleton } from "@/lib/runtime/process-singleton";
 
 const discoveryPaths = new Set(["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]);
 const consentPrefix = `${oauthPrefix}consent/`;
@@ -40,8 +38,6 @@ export function isAppResourceMetadata(url: string | undefined): boolean {
   const path = pathOf(url);
   return path === appResourceMetadataPrefix || path.startsWith(`${appResourceMetadataPrefix}/`);
 }
-
-const registrationLimiter = processSingleton("oauth-registration-limiter", () => new RateLimiter(config(), sharedRedis()));
 
 function send(response: ServerResponse, rendered: { status: number; headers: Record<string, string | string[]>; body: Buffer }): void {
   response.writeHead(rendered.status, rendered.headers);
@@ -102,12 +98,10 @@ async function serveProvider(provider: Provider, request: IncomingMessage, respo
   request.headers["x-forwarded-host"] = hub.host;
   request.headers["x-forwarded-for"] = client.clientAddress;
   if (request.method === "POST" && pathOf(request.url) === registrationPath) {
-    const limited = await registrationLimiter()
-      .checkKey(config().OAUTH_REGISTRATION_RATE_LIMIT, `oauth-register:${client.clientAddress}`, "client registrations from this address")
-      .then(
-        () => null,
-        (error: unknown) => error,
-      );
+    const limited = await countClientIntroduction(client.clientAddress).then(
+      () => null,
+      (error: unknown) => error,
+    );
     if (limited) {
       sendProblem(response, request, asProblem(limited, requestIdFrom(request.headers["x-request-id"])));
       return true;

@@ -6,6 +6,7 @@ import { routableDeployment } from "@/lib/deployments/cache";
 import { outboundDispatcher } from "@/lib/http/outbound";
 import { PostgresOAuthAdapter } from "@/lib/oauth/adapter";
 import { classifyRedirects } from "@/lib/oauth/redirect-uris";
+import { countClientIntroduction } from "@/lib/oauth/registration-limit";
 import { canonicalResource, gatewayScope, hubOrigin, resourceTarget } from "@/lib/oauth/resources";
 import { derivedCookieKey, derivedSigningKey } from "@/lib/oauth/signing-key";
 import { processSingleton } from "@/lib/runtime/process-singleton";
@@ -79,8 +80,17 @@ function buildProvider(issuer: string): Provider {
       registration: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: false },
-      // Fetched through the webhooks' dispatcher (public addresses only), cached by the provider.
-      clientIdMetadataDocument: { enabled: true, ack: "draft-02" },
+      // Fetched through the webhooks' dispatcher (public addresses only) and cached by the provider; a
+      // fetch (a cache miss) counts against the requester's registration limit.
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: "draft-02",
+        allowFetch: (ctx) =>
+          countClientIntroduction(ctx.ip).then(
+            () => true,
+            () => false,
+          ),
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: async (_ctx, _client, oneOf) => oneOf ?? undefined,
