@@ -1,18 +1,35 @@
 import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from "node:crypto";
+import { availableParallelism } from "node:os";
 import bcrypt from "bcryptjs";
 
 /**
  * Passwords are hashed with scrypt (RFC 7914) through node:crypto, which runs it on libuv's thread pool:
  * the event loop that also serves the gateway never waits for a hash. bcryptjs, which hashed in
  * JavaScript on the main thread (about 135 ms each), is kept only to verify hashes stored before, which
- * are replaced at their owner's next sign-in. N = 2^15, r = 8 is OWASP's recommended minimum cost.
+ * are replaced at their owner's next sign-in. N = 2^15, r = 8 (32 MiB, about 80 ms here) is below
+ * OWASP's suggested N = 2^17: a hash takes a core wherever it runs, and this process also serves the gateway.
  */
 const parameters = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } satisfies ScryptOptions;
 const keyLength = 32;
 const prefix = "scrypt";
 
-function derive(password: string, salt: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, keyLength, parameters, (error, key) => (error ? reject(error) : resolve(key))));
+/**
+ * Hashes run one core short of all of them at once, the rest queued: on the thread pool a hash still
+ * takes a core, and the event loop must keep one (bench/RESULTS.md, "Sign-in flood").
+ */
+const concurrentHashes = Math.max(1, availableParallelism() - 1);
+let hashing = 0;
+const waiting: (() => void)[] = [];
+
+async function derive(password: string, salt: Buffer): Promise<Buffer> {
+  if (hashing >= concurrentHashes) await new Promise<void>((resolve) => waiting.push(resolve));
+  hashing++;
+  try {
+    return await new Promise((resolve, reject) => scrypt(password, salt, keyLength, parameters, (error, key) => (error ? reject(error) : resolve(key))));
+  } finally {
+    hashing--;
+    waiting.shift()?.();
+  }
 }
 
 /** How long a hash takes here, smoothed: what an answer that skips hashing waits instead, so it takes as long. */
