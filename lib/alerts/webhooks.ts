@@ -4,6 +4,7 @@ import { ruleConditionFields } from "@/lib/alerts/rules";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import { outboundDispatcher } from "@/lib/http/outbound";
+import { CountedSlots } from "@/lib/runtime/counted-slots";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 const signatureHeader = "x-gatehouse-signature";
@@ -119,7 +120,7 @@ async function attempt(alert: Delivery): Promise<void> {
 }
 
 /** Deliveries under way on this instance: counted per destination host, and kept for shutdown to wait on. */
-const underWay = processSingleton("webhooks-under-way", () => ({ perHost: new Map<string, number>(), all: new Set<Promise<void>>() }));
+const underWay = processSingleton("webhooks-under-way", () => ({ perHost: new CountedSlots(), all: new Set<Promise<void>>() }));
 const postponeMs = 1_000;
 
 /**
@@ -133,19 +134,15 @@ export async function deliverDueWebhooks(): Promise<void> {
   if (!ids.length) return;
   const { perHost, all } = underWay();
   for (const alert of await loadDeliveries(ids)) {
-    const host = URL.parse(alert.rule.webhookUrl ?? "")?.host ?? "";
-    const busy = perHost.get(host) ?? 0;
-    if (busy >= perDestination) {
+    const release = perHost.take(URL.parse(alert.rule.webhookUrl ?? "")?.host ?? "", perDestination);
+    if (!release) {
       await db().alert.update({ where: { id: alert.id }, data: { webhookNextAttemptAt: new Date(Date.now() + postponeMs) } });
       continue;
     }
-    perHost.set(host, busy + 1);
     const delivery: Promise<void> = attempt(alert)
       .catch((error: Error) => console.warn(`[gatehouse] could not record a webhook attempt: ${error.message}`))
       .finally(() => {
-        const left = (perHost.get(host) ?? 1) - 1;
-        if (left > 0) perHost.set(host, left);
-        else perHost.delete(host);
+        release();
         all.delete(delivery);
       });
     all.add(delivery);

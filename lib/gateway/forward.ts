@@ -4,6 +4,7 @@ import { Agent, type Dispatcher, errors } from "undici";
 import type { Config } from "@/lib/config";
 import type { ClientSignal } from "@/lib/gateway/types";
 import { clientAborted, Problem, upstreamBusy, upstreamMalformed, upstreamTimeout, upstreamUnreachable } from "@/lib/http/problems";
+import { CountedSlots } from "@/lib/runtime/counted-slots";
 
 export interface UpstreamUpgrade {
   status: 101;
@@ -51,7 +52,7 @@ const isDeliverableStatus = (status: number) => status >= 200 && status <= 599;
 export class Forwarder {
   private readonly dispatcher: Agent;
   /** Requests under way per deployment origin, waiting for a connection or answering. */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new CountedSlots();
   private readonly maxInFlight: number;
 
   constructor(
@@ -88,17 +89,8 @@ export class Forwarder {
     body: AsyncIterable<Uint8Array> | null,
     signal: ClientSignal,
   ): Promise<UpstreamResponse> {
-    const waiting = this.inFlight.get(origin) ?? 0;
-    if (waiting >= this.maxInFlight) return Promise.reject(upstreamBusy());
-    this.inFlight.set(origin, waiting + 1);
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      const left = (this.inFlight.get(origin) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(origin, left);
-      else this.inFlight.delete(origin);
-    };
+    const settle = this.inFlight.take(origin, this.maxInFlight);
+    if (!settle) return Promise.reject(upstreamBusy());
     // Chained rather than awaited: one promise fewer per request (lib/runtime/awaitable.ts).
     // The path travels apart from the origin and so stays byte for byte: a URL object would re-encode it.
     return this.dispatcher

@@ -41,6 +41,7 @@ import { sharedRedis } from "@/lib/redis/client";
 import { latencyMs } from "@/lib/request-log/latency";
 import { requestRecorder } from "@/lib/request-log/recorder";
 import { clientCountry, storedAddress, userAgentFamily } from "@/lib/request-log/request-facts";
+import { CountedSlots } from "@/lib/runtime/counted-slots";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** Known the moment a request arrives. */
@@ -125,7 +126,7 @@ class Gateway {
   private readonly rateLimiter = new RateLimiter(this.settings, sharedRedis());
   private readonly metrics = gatewayMetrics();
   /** Open WebSockets per user on this instance. */
-  private readonly openSockets = new Map<string, number>();
+  private readonly openSockets = new CountedSlots();
   private readonly anonymous = new AnonymousGuard(this.settings.GATEWAY_RATE_LIMIT_ANONYMOUS);
   private readonly breakers = new CircuitBreakers(this.settings, circuitStore(), (transition) => {
     this.metrics.circuitChanged(transition.deploymentId, transition.to);
@@ -255,17 +256,8 @@ class Gateway {
    */
   private holdSocket(userId: string): () => void {
     const cap = this.settings.GATEWAY_WEBSOCKETS_PER_USER;
-    const open = this.openSockets.get(userId) ?? 0;
-    if (cap && open >= cap) throw tooManySockets(cap);
-    this.openSockets.set(userId, open + 1);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const left = (this.openSockets.get(userId) ?? 1) - 1;
-      if (left > 0) this.openSockets.set(userId, left);
-      else this.openSockets.delete(userId);
-    };
+    const release = this.openSockets.take(userId, cap || Number.POSITIVE_INFINITY);
+    if (!release) throw tooManySockets(cap);
     return release;
   }
 
