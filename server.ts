@@ -31,6 +31,12 @@ async function main(): Promise<void> {
   await prepareEnvironment();
   const embedded = await prepareDatabase({ shareRunning: false });
   const settings = config();
+  // Behind a proxy nothing else says which URL is ours: a Host header is the client's to choose.
+  if (settings.NODE_ENV === "production" && !settings.GATEHOUSE_PUBLIC_URL) {
+    throw new ConfigError([
+      "GATEHOUSE_PUBLIC_URL is required with NODE_ENV=production (`npm start`): the hub's public origin, such as https://gatehouse.example.com",
+    ]);
+  }
   const {
     PORT: port,
     HOST: hostname,

@@ -102,11 +102,14 @@ function spawnTsx(args: string[], env: NodeJS.ProcessEnv): Spawned {
   return { child, exit, stdout: () => stdout, stderr: () => stderr, output: () => output };
 }
 
+/** Production servers require their public URL; a test's app is reached at its loopback address unless the test says otherwise. */
+const publicUrlFor = (port: number): AppEnv => ({ GATEHOUSE_PUBLIC_URL: `http://127.0.0.1:${port}` });
+
 /** Starts `server.ts` (the production build must exist) and waits until it serves, or until it exits. */
 export async function startApp(env: AppEnv, { timeoutMs = 60_000, nodeFlags = [], serverArgs = [] }: StartOptions = {}): Promise<RunningApp> {
   // A test that must know the port before start-up (for GATEHOUSE_PUBLIC_URL) chooses it.
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const { child, exit, output } = spawnTsx([...nodeFlags, "server.ts", ...serverArgs], appEnvironment({ ...env, PORT: String(port) }));
+  const { child, exit, output } = spawnTsx([...nodeFlags, "server.ts", ...serverArgs], appEnvironment({ ...publicUrlFor(port), ...env, PORT: String(port) }));
   const app: RunningApp = {
     url: `http://127.0.0.1:${port}`,
     process: child,
@@ -131,7 +134,8 @@ export async function startApp(env: AppEnv, { timeoutMs = 60_000, nodeFlags = []
 
 /** Runs the server and waits for it to exit by itself (for start-up refusals). */
 export async function runAppUntilExit(env: AppEnv): Promise<{ code: number | null; output: string }> {
-  const { child, exit, output } = spawnTsx(["server.ts"], appEnvironment({ PORT: String(await freePort()), ...env }));
+  const port = await freePort();
+  const { child, exit, output } = spawnTsx(["server.ts"], appEnvironment({ PORT: String(port), ...publicUrlFor(port), ...env }));
   const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
   const code = await exit;
   clearTimeout(timer);
