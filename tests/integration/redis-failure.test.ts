@@ -5,7 +5,7 @@ import { type Harness, harness } from "@/testkit/harness";
 import { DisposableRedis } from "@/testkit/redis-server";
 import { skipUnless } from "@/testkit/suite";
 import type { TestUpstream } from "@/testkit/upstream";
-import { sleep } from "@/testkit/wait";
+import { eventually, sleep } from "@/testkit/wait";
 
 // Starts its own redis-server and apps; once, on the PostgreSQL + Redis run.
 const skip = skipUnless({ database: "postgres", gateway: "fast" });
@@ -22,7 +22,7 @@ before(async (t) => {
   h.defer(() => redis.stop());
   await redis.start();
   // The default deadline: what keeps requests moving while Redis is gone is part of what is tested.
-  const env = { REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150" };
+  const env = { REDIS_URL: await redis.url(), GATEWAY_RATE_LIMIT_TIMEOUT_MS: "150", GATEWAY_RATE_LIMIT_USER: "1000000/1m" };
   [allowing, denying] = await h.startApps([
     { ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "allow" },
     { ...env, GATEWAY_RATE_LIMIT_ON_ERROR: "deny" },
@@ -30,6 +30,7 @@ before(async (t) => {
 });
 
 const call = (app: RunningApp, path: string) => h.call(path, { app });
+const ready = (app: RunningApp) => fetch(`${app.url}/api/health/ready`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
 
 test("with Redis down, `allow` lets requests through and `deny` refuses with 503, never 500; limits resume when Redis returns", { skip }, async () => {
   const deployment = await h.deploy();
@@ -46,7 +47,6 @@ test("with Redis down, `allow` lets requests through and `deny` refuses with 503
   }
   assert.ok(Date.now() - started < 5 * 1_000, "the limiter's deadline keeps requests moving");
   // Failing open, an instance still serves, so it stays ready (Redis reported, not required); failing closed, it does not.
-  const ready = (app: RunningApp) => fetch(`${app.url}/api/health/ready`, { headers: { authorization: `Bearer ${testMetricsToken}` } });
   const allowingReadiness = await ready(allowing);
   assert.equal(allowingReadiness.status, 200);
   const redisCheck = (await allowingReadiness.json()).checks.redis;
@@ -75,4 +75,71 @@ test("with Redis down, `allow` lets requests through and `deny` refuses with 503
   const statuses: number[] = [];
   for (let i = 0; i <= remaining; i++) statuses.push((await call(allowing, `${deployment.path}/`)).status);
   assert.deepEqual(statuses, [...Array(remaining).fill(200), 429]);
+});
+
+test("with Redis killed for three seconds under load at concurrency 50 on each instance, `allow` serves every request and stays ready, `deny` answers 503 once its leases run out and only while Redis is away, and nothing gets a 500", {
+  skip,
+}, async (t) => {
+  const deployment = await h.deploy();
+  // Far above what the test sends, and small enough that leases (1% of the limit at most) run out within the outage.
+  assert.equal((await h.patch(deployment.id, { rateLimit: "50000/1m" }, { app: allowing })).status, 200);
+  await eventually("deny has its Redis connection back from the test before", async () => (await ready(denying)).status === 200);
+  type Phase = "before" | "down" | "after";
+  let phase: Phase = "before";
+  let running = true;
+  const tally = { allowing: new Map<string, number>(), denying: new Map<string, number>() };
+  const count = (into: Map<string, number>, key: string) => into.set(key, (into.get(key) ?? 0) + 1);
+  const load = (app: RunningApp, into: Map<string, number>) =>
+    Promise.all(
+      Array.from({ length: 25 }, async () => {
+        while (running) {
+          const during = phase;
+          const response = await call(app, `${deployment.path}/`);
+          await response.arrayBuffer();
+          count(into, `${during} ${response.status}`);
+        }
+      }),
+    );
+  const readiness = { allowing: new Map<string, number>(), denying: new Map<string, number>() };
+  const watchReadiness = async () => {
+    while (running) {
+      const during = phase;
+      const [a, d] = await Promise.all([ready(allowing), ready(denying)]);
+      await Promise.all([a.arrayBuffer(), d.arrayBuffer()]);
+      count(readiness.allowing, `${during} ${a.status}`);
+      count(readiness.denying, `${during} ${d.status}`);
+      await sleep(200);
+    }
+  };
+  const traffic = Promise.all([load(allowing, tally.allowing), load(denying, tally.denying), watchReadiness()]);
+  await sleep(1_500);
+  await redis.stop();
+  phase = "down";
+  await sleep(3_000);
+  await redis.start();
+  // The client retries at most every 2 s: what was sent until it is back belongs to neither side.
+  await sleep(3_000);
+  phase = "after";
+  await sleep(1_500);
+  running = false;
+  await traffic;
+
+  const statuses = (map: Map<string, number>, during: Phase) => [...map].filter(([key]) => key.startsWith(during)).map(([key]) => Number(key.split(" ")[1]));
+  const figures = (map: Map<string, number>) => [...map].map(([key, n]) => `${key}: ${n}`).join(", ");
+  t.diagnostic(`allow: ${figures(tally.allowing)}; deny: ${figures(tally.denying)}`);
+  t.diagnostic(`readiness under allow: ${figures(readiness.allowing)}; under deny: ${figures(readiness.denying)}`);
+  for (const during of ["before", "down", "after"] as const) {
+    assert.deepEqual(statuses(tally.allowing, during), [200], `allow serves every request ${during} the outage`);
+    assert.deepEqual(statuses(readiness.allowing, during), [200], `allow stays ready ${during} the outage`);
+  }
+  assert.deepEqual(statuses(tally.denying, "before"), [200]);
+  assert.ok(
+    statuses(tally.denying, "down").every((status) => status === 200 || status === 503),
+    "deny serves what Redis leased it before the outage, then answers 503",
+  );
+  assert.ok((tally.denying.get("down 503") ?? 0) > 50, "deny refuses while Redis is away");
+  assert.deepEqual(statuses(tally.denying, "after"), [200], "deny serves again once Redis is back");
+  assert.ok(statuses(readiness.denying, "down").includes(503), "deny reports itself unready while Redis is away");
+  assert.deepEqual(statuses(readiness.denying, "after"), [200]);
+  for (const map of [tally.allowing, tally.denying]) assert.ok(![...map.keys()].some((key) => key.endsWith(" 500")), "no 500");
 });
