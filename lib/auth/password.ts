@@ -37,9 +37,9 @@ const pool = processSingleton(
 /** How long a hash takes here, smoothed: what an answer that skips hashing waits instead, so it takes as long. */
 let typicalMs = 80;
 
-async function derive(password: string, salt: Buffer): Promise<Buffer> {
+async function derive(password: string, salt: Buffer, cost: ScryptOptions = parameters): Promise<Buffer> {
   const started = performance.now();
-  const key: Uint8Array = await pool().run({ password, salt, keyLength, parameters }, { name: "scrypt" });
+  const key: Uint8Array = await pool().run({ password, salt, keyLength, parameters: cost }, { name: "scrypt" });
   typicalMs = typicalMs * 0.8 + (performance.now() - started) * 0.2;
   return Buffer.from(key);
 }
@@ -59,10 +59,12 @@ export interface Verdict {
 export async function verifyPassword(password: string, stored: string): Promise<Verdict> {
   const [kind, n, r, p, salt, key] = stored.split("$");
   if (kind !== prefix) return { ok: await pool().run({ password, stored }, { name: "bcryptCompare" }), stale: true };
+  const cost = { ...parameters, N: Number(n), r: Number(r), p: Number(p) };
   const expected = Buffer.from(key ?? "", "base64url");
-  const actual = await derive(password, Buffer.from(salt ?? "", "base64url"));
+  // A hash is checked at the cost it was made with, so that changing the parameters signs no one out.
+  const actual = await derive(password, Buffer.from(salt ?? "", "base64url"), cost);
   const ok = expected.length === actual.length && timingSafeEqual(expected, actual);
-  return { ok, stale: Number(n) !== parameters.N || Number(r) !== parameters.r || Number(p) !== parameters.p };
+  return { ok, stale: cost.N !== parameters.N || cost.r !== parameters.r || cost.p !== parameters.p };
 }
 
 /** Spends a hash's time on an unknown account, so that a wrong email takes as long as a wrong password. */
