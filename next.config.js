@@ -5,8 +5,8 @@ const nextConfig = {
   compress: false,
   // A deployment's paths are its own: `/dir/` and `/dir` must both reach it unchanged.
   skipTrailingSlashRedirect: true,
-  // These load WebAssembly, native code or data files beside their own sources at run time: not bundled.
-  serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg", "geoip-country"],
+  // These load WebAssembly, native code, data files or worker threads' scripts beside their own sources at run time: not bundled.
+  serverExternalPackages: ["@electric-sql/pglite", "@electric-sql/pglite-socket", "pg", "@prisma/adapter-pg", "geoip-country", "piscina"],
   // The hub's own pages and APIs; deployments' answers under /api/gateway/ keep their own policies.
   async headers() {
     const hub = [
