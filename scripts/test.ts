@@ -1,16 +1,19 @@
 /**
  * The whole suite, as CI runs it: unit tests, then the integration tests against a production build
- * in three passes (PostgreSQL server with Redis through the fast path, the same database through Next's
- * route handler, then the embedded PGlite database), then the Playwright tests.
+ * in four passes (PostgreSQL server with Redis through the fast path; the gateway's tests again against
+ * two such instances behind a round-robin balancer; the same database through Next's route handler; then
+ * the embedded PGlite database), then the Playwright tests.
  * Expects `npm run build` to have run (`npm test` does both). `npx tsx scripts/test.ts unit|postgres|embedded|e2e`
- * runs one part; TEST_FILTER (a substring of the file name) narrows the unit and integration files.
+ * runs one part; TEST_FILTER (a substring of the file name) narrows the unit and integration files, and
+ * TEST_PASS (a substring of a pass's name, such as "balancer") the PostgreSQL passes.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type AppEnv, appEnvironment, startApp } from "@/testkit/app";
+import { type AppEnv, appEnvironment, freePort, type RunningApp, startApp } from "@/testkit/app";
+import { RoundRobinBalancer } from "@/testkit/balancer";
 import { withScratchDatabase } from "@/testkit/scratch-database";
 import { type Pass, passEnvironment } from "@/testkit/suite";
 
@@ -41,17 +44,39 @@ interface IntegrationPass extends Pass {
   name: string;
   app: AppEnv;
   databaseUrl(): Promise<string>;
+  /** Only the integration files whose names contain one of these (all by default). */
+  files?: string[];
+}
+
+/** The pass's app: one instance, or two behind a round-robin balancer whose address is their public URL. */
+async function startPassApp(pass: IntegrationPass): Promise<{ url: string; apps: RunningApp[]; stop(): Promise<unknown> }> {
+  if (!pass.balanced) {
+    const app = await startApp(pass.app);
+    return { url: app.url, apps: [app], stop: () => app.stop() };
+  }
+  const ports = [await freePort(), await freePort()];
+  const balancer = await RoundRobinBalancer.start(ports.map((port) => `http://127.0.0.1:${port}`));
+  const started = await Promise.allSettled(ports.map((port) => startApp({ ...pass.app, PORT: String(port), GATEHOUSE_PUBLIC_URL: balancer.url })));
+  const apps = started.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
+  const stop = () => Promise.all([balancer.stop(), ...apps.map((app) => app.stop())]);
+  const failed = started.find((result) => result.status === "rejected");
+  if (failed) {
+    await stop();
+    throw failed.reason;
+  }
+  return { url: balancer.url, apps, stop };
 }
 
 async function integration(pass: IntegrationPass): Promise<boolean> {
   console.log(`\n=== integration tests on ${pass.name} ===`);
-  const app = await startApp(pass.app);
+  const served = await startPassApp(pass);
   try {
-    const passed = await nodeTest(await testFiles("integration"), appEnvironment({ ...pass.app, ...passEnvironment(pass, app.url, await pass.databaseUrl()) }));
-    if (!passed) console.log(`\n--- the app's output (last 60 lines) ---\n${app.output().split("\n").slice(-60).join("\n")}`);
+    const files = (await testFiles("integration")).filter((file) => !pass.files || pass.files.some((name) => path.basename(file).includes(name)));
+    const passed = await nodeTest(files, appEnvironment({ ...pass.app, ...passEnvironment(pass, served.url, await pass.databaseUrl()) }));
+    if (!passed) for (const app of served.apps) console.log(`\n--- the app's output (last 60 lines) ---\n${app.output().split("\n").slice(-60).join("\n")}`);
     return passed;
   } finally {
-    await app.stop();
+    await served.stop();
   }
 }
 
@@ -62,14 +87,28 @@ const postgresPasses = (url: string): IntegrationPass[] => [
     database: "postgres",
     gateway: "fast",
     redis: true,
+    balanced: false,
     app: { DATABASE_URL: url, REDIS_URL: redisUrl },
     databaseUrl: async () => url,
+  },
+  {
+    // Limits, sessions, tokens and changes hold across instances: the gateway's own tests, each request to the next instance.
+    // (Breaker streaks are counted per instance; instances.test.ts shows the state they open is shared.)
+    name: "PostgreSQL + Redis, two instances behind a round-robin balancer",
+    database: "postgres",
+    gateway: "fast",
+    redis: true,
+    balanced: true,
+    app: { DATABASE_URL: url, REDIS_URL: redisUrl },
+    databaseUrl: async () => url,
+    files: ["gateway.test", "rate-limit.test", "api-tokens.test", "websocket.test", "mcp.test"],
   },
   {
     name: "PostgreSQL, Next route handler",
     database: "postgres",
     gateway: "route",
     redis: false,
+    balanced: false,
     app: { DATABASE_URL: url, GATEWAY_FAST_PATH: "false" },
     databaseUrl: async () => url,
   },
@@ -81,6 +120,7 @@ const embeddedPass = (dataDir: string): IntegrationPass => ({
   database: "embedded",
   gateway: "fast",
   redis: false,
+  balanced: false,
   app: { GATEHOUSE_DATA_DIR: dataDir, DATABASE_URL: "" },
   databaseUrl: async () => {
     const port = (await readFile(path.join(dataDir, "pglite.port"), "utf8")).trim();
@@ -97,7 +137,8 @@ async function main(): Promise<number> {
       // Another name lets a second checkout run its suite beside this one on the same server.
       process.env.TEST_DATABASE_NAME ?? "gatehouse_test",
       async (url) => {
-        for (const pass of postgresPasses(url)) results[`integration (${pass.name})`] = await integration(pass);
+        for (const pass of postgresPasses(url).filter((pass) => pass.name.includes(process.env.TEST_PASS ?? "")))
+          results[`integration (${pass.name})`] = await integration(pass);
       },
       { migrate: true },
     );

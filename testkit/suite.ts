@@ -10,6 +10,8 @@ export interface Pass {
   gateway: "fast" | "route";
   /** Whether the app counts limits and shares circuits in Redis. */
   redis: boolean;
+  /** Two instances behind a round-robin balancer (testkit/balancer.ts) instead of one app. */
+  balanced: boolean;
 }
 
 /** The variables an integration pass's test process gets, besides the app's own environment. */
@@ -20,14 +22,20 @@ export function passEnvironment(pass: Pass, appUrl: string, databaseUrl: string)
     GATEHOUSE_TEST_DATABASE: pass.database,
     GATEHOUSE_TEST_GATEWAY_MODE: pass.gateway,
     GATEHOUSE_TEST_REDIS: pass.redis ? "true" : "false",
+    GATEHOUSE_TEST_BALANCED: pass.balanced ? "true" : "false",
   };
 }
 
 /** The pass this process runs in, or undefined outside scripts/test.ts (unit tests, the bench). */
 export function currentPass(): Pass | undefined {
-  const { GATEHOUSE_TEST_DATABASE: database, GATEHOUSE_TEST_GATEWAY_MODE: gateway, GATEHOUSE_TEST_REDIS: redis } = process.env;
+  const {
+    GATEHOUSE_TEST_DATABASE: database,
+    GATEHOUSE_TEST_GATEWAY_MODE: gateway,
+    GATEHOUSE_TEST_REDIS: redis,
+    GATEHOUSE_TEST_BALANCED: balanced,
+  } = process.env;
   if (!database || !gateway) return undefined;
-  return { database: database as Pass["database"], gateway: gateway as Pass["gateway"], redis: redis === "true" };
+  return { database: database as Pass["database"], gateway: gateway as Pass["gateway"], redis: redis === "true", balanced: balanced === "true" };
 }
 
 /** The app scripts/test.ts started for this pass; DATABASE_URL points at its database. */
@@ -38,7 +46,11 @@ export function suiteAppUrl(): string {
 }
 
 const describePass = (wanted: Partial<Pass>) =>
-  [wanted.database && `on ${wanted.database}`, wanted.gateway && `through the ${wanted.gateway === "fast" ? "fast path" : "route handler"}`]
+  [
+    wanted.database && `on ${wanted.database}`,
+    wanted.gateway && `through the ${wanted.gateway === "fast" ? "fast path" : "route handler"}`,
+    !wanted.balanced && "on one instance",
+  ]
     .filter(Boolean)
     .join(" ");
 
@@ -46,11 +58,13 @@ const describePass = (wanted: Partial<Pass>) =>
  * The one skip predicate, for node:test's `skip` option: false when the current pass has everything in
  * `wanted`, else the reason. Tests that start processes of their own run once, on the PostgreSQL + Redis
  * fast-path pass (`{ database: "postgres", gateway: "fast" }`); what does not depend on how the gateway
- * is served runs once per database (`{ gateway: "fast" }`).
+ * is served runs once per database (`{ gateway: "fast" }`). None of them runs on the balanced pass
+ * unless it says `balanced: true`: that pass is for the tests of the suite's app.
  */
 export function skipUnless(wanted: Partial<Pass>): string | false {
   const pass = currentPass();
-  const mismatch = !pass || (Object.keys(wanted) as (keyof Pass)[]).some((key) => wanted[key] !== pass[key]);
+  const full: Partial<Pass> = { balanced: false, ...wanted };
+  const mismatch = !pass || (Object.keys(full) as (keyof Pass)[]).some((key) => full[key] !== pass[key]);
   return mismatch ? `runs only ${describePass(wanted)}` : false;
 }
 

@@ -1,6 +1,7 @@
 import { apiTokenPrefix, hashToken } from "@/lib/api-tokens/tokens";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
+import { invalidations } from "@/lib/redis/invalidations";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
@@ -15,17 +16,17 @@ export interface TokenGrant {
 }
 
 /**
- * How long an instance trusts what it read about a token: a revoked token stops working on every
- * instance within this time (at once on the instance that revoked it).
+ * How long an instance trusts what it read about a token: a revoked token stops working at once on every
+ * instance that hears the revocation (lib/redis/invalidations.ts), and on any other within this time.
  */
 const tokenRecheckMs = 5_000;
 const lastUsedEveryMs = 60_000;
 
 /** Unknown tokens are cached too: a made-up token costs one query per cache life, not one per request. */
-const tokenCache = processSingleton(
-  "api-token-cache",
-  () => new TtlCache({ max: 10_000, ttlMs: tokenRecheckMs, load: grantForHash, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS }),
-);
+const tokenCache = processSingleton("api-token-cache", () => {
+  invalidations().listen("api-token", (hash) => tokenCache().delete(hash));
+  return new TtlCache({ max: 10_000, ttlMs: tokenRecheckMs, load: grantForHash, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS });
+});
 
 /** An API token's grant (expired or not: the caller compares), or null when unknown or revoked. At once when seen lately. */
 export function apiTokenGrant(token: string): Awaitable<TokenGrant | null> {
@@ -33,9 +34,10 @@ export function apiTokenGrant(token: string): Awaitable<TokenGrant | null> {
   return tokenCache().get(hashToken(token));
 }
 
-/** Drops a token from this instance's cache (after revoking it), so that it stops working here at once. */
+/** Drops a token from the caches (after revoking it), so that it stops working at once on every instance that hears it. */
 export function forgetApiToken(hash: string): void {
   tokenCache().delete(hash);
+  invalidations().announce("api-token", hash);
 }
 
 async function grantForHash(hash: string): Promise<TokenGrant | null> {

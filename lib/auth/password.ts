@@ -62,8 +62,9 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const cost = { ...parameters, N: Number(n), r: Number(r), p: Number(p) };
   const expected = Buffer.from(key ?? "", "base64url");
   // A hash is checked at the cost it was made with, so that changing the parameters signs no one out.
-  const actual = await derive(password, Buffer.from(salt ?? "", "base64url"), cost);
-  const ok = expected.length === actual.length && timingSafeEqual(expected, actual);
+  // A damaged row (a cost scrypt refuses) is a wrong password, not a failed sign-in.
+  const actual = await derive(password, Buffer.from(salt ?? "", "base64url"), cost).catch(() => null);
+  const ok = actual !== null && expected.length === actual.length && timingSafeEqual(expected, actual);
   return { ok, stale: cost.N !== parameters.N || cost.r !== parameters.r || cost.p !== parameters.p };
 }
 

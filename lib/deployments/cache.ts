@@ -2,6 +2,7 @@ import { config } from "@/lib/config";
 import { db } from "@/lib/db";
 import type { DeploymentStatusName } from "@/lib/deployments/schema";
 import type { RateRule } from "@/lib/gateway/rate-limit";
+import { invalidations } from "@/lib/redis/invalidations";
 import type { Awaitable } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
@@ -54,14 +55,14 @@ async function load(id: string): Promise<RoutableDeployment | null> {
 const possibleId = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Built on first use, when the configuration is known. */
-const cache = processSingleton(
-  "deployment-cache",
-  () => new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS }),
-);
+const cache = processSingleton("deployment-cache", () => {
+  invalidations().listen("deployment", (id) => cache().delete(id));
+  return new TtlCache({ max: 10_000, ttlMs: config().GATEWAY_DEPLOYMENT_CACHE_TTL_MS, load, staleIfErrorMs: config().GATEWAY_STALE_IF_ERROR_MS });
+});
 
 /**
- * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Changes made through this process
- * invalidate at once; changes from another process show within the TTL.
+ * A deployment by id, cached for GATEWAY_DEPLOYMENT_CACHE_TTL_MS. Changes invalidate it at once on every
+ * instance that hears them (lib/redis/invalidations.ts), and within the TTL on any other.
  */
 export function routableDeployment(id: string): Awaitable<RoutableDeployment | null> {
   // An id no deployment can have costs no lookup: made-up paths and preflights must not reach the database.
@@ -71,4 +72,5 @@ export function routableDeployment(id: string): Awaitable<RoutableDeployment | n
 
 export function invalidateDeployment(id: string): void {
   cache().delete(id);
+  invalidations().announce("deployment", id);
 }

@@ -23,6 +23,12 @@ test("a scrypt hash of another cost, and a bcrypt hash, verify and are stale", a
   assert.deepEqual(await verifyPassword("a wrong password", old), { ok: false, stale: true });
 });
 
+test("a damaged stored hash is a wrong password, not an error", async () => {
+  for (const damaged of ["scrypt$3$8$1$c2FsdA$a2V5", "scrypt$x$y$z$$", "scrypt"]) {
+    assert.equal((await verifyPassword("correct horse battery", damaged)).ok, false, damaged);
+  }
+});
+
 /** Each thread of this process: its CPU time so far (clock ticks) and its nice value, from /proc. */
 function threads(): Map<string, { cpu: number; nice: number }> {
   return new Map(
