@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import { Agent, createServer, type IncomingMessage, request, type Server } from "node:http";
 import { connect, type Socket } from "node:net";
+import { pipeline } from "node:stream";
 
 /**
  * A round-robin HTTP load balancer in front of app instances, as the suite's "two instances" pass uses:
@@ -31,9 +32,8 @@ export class RoundRobinBalancer {
           outgoing.writeHead(answer.statusCode ?? 502, answer.statusMessage, answer.rawHeaders);
           // Headers go on at once, as the instance sent them: an event stream may be silent for a while.
           outgoing.flushHeaders();
-          answer.pipe(outgoing);
-          // A stream the client leaves is left upstream too.
-          outgoing.once("close", () => answer.destroy());
+          // An answer cut short is cut short for the client too, and one the client leaves is left upstream.
+          pipeline(answer, outgoing, () => {});
         },
       );
       forwarded.once("error", () => (outgoing.headersSent ? outgoing.destroy() : outgoing.writeHead(502).end()));

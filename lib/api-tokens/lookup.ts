@@ -35,9 +35,9 @@ export function apiTokenGrant(token: string): Awaitable<TokenGrant | null> {
 }
 
 /** Drops a token from the caches (after revoking it), so that it stops working at once on every instance that hears it. */
-export function forgetApiToken(hash: string): void {
+export function forgetApiToken(hash: string): Promise<void> {
   tokenCache().delete(hash);
-  invalidations().announce("api-token", hash);
+  return invalidations().announce("api-token", hash);
 }
 
 async function grantForHash(hash: string): Promise<TokenGrant | null> {

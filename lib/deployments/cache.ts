@@ -70,7 +70,7 @@ export function routableDeployment(id: string): Awaitable<RoutableDeployment | n
   return cache().get(id);
 }
 
-export function invalidateDeployment(id: string): void {
+export function invalidateDeployment(id: string): Promise<void> {
   cache().delete(id);
-  invalidations().announce("deployment", id);
+  return invalidations().announce("deployment", id);
 }

@@ -113,7 +113,7 @@ export async function updateDeployment(input: unknown, ownerId?: string): Promis
     },
     select,
   });
-  invalidateDeployment(id);
+  await invalidateDeployment(id);
   if (data.status && data.status !== before.status) {
     recordDeploymentEvent({
       deploymentId: id,

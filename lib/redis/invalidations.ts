@@ -1,5 +1,6 @@
 import { createClient } from "redis";
 import { config } from "@/lib/config";
+import { withDeadline } from "@/lib/runtime/deadline";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** What an instance caches by key and must drop when another instance changes it. */
@@ -8,6 +9,7 @@ type CachedKind = "deployment" | "api-token";
 type Handler = (key: string) => void;
 
 const channel = "gatehouse:invalidations";
+const announceDeadlineMs = 500;
 const reconnectStrategy = (retries: number) => Math.min(100 * 2 ** retries, 2_000);
 
 /**
@@ -28,11 +30,19 @@ class InvalidationBus {
     this.connect();
   }
 
-  announce(kind: CachedKind, key: string): void {
-    // Queued while disconnected, and sent on reconnection: changes are rare, and late beats lost.
-    this.connect()
-      ?.publisher.publish(channel, `${kind}:${key}`)
-      .catch(() => {});
+  /**
+   * Resolves once Redis has passed the message to every instance listening (before the change is
+   * answered, so that the caller's next request finds it applied wherever it lands), or after a short
+   * deadline while Redis is away: the message stays queued for the reconnection, and late beats lost.
+   */
+  announce(kind: CachedKind, key: string): Promise<void> {
+    const sent = this.connect()?.publisher.publish(channel, `${kind}:${key}`);
+    return sent
+      ? withDeadline(sent, announceDeadlineMs).then(
+          () => {},
+          () => {},
+        )
+      : Promise.resolve();
   }
 
   private connect() {
@@ -41,6 +51,8 @@ class InvalidationBus {
       const client = createClient({ url: this.url, socket: { connectTimeout: 1_000, reconnectStrategy } });
       // Failures show as missed messages, which the TTL bounds; without a listener node-redis would crash the process.
       client.on("error", () => {});
+      // A script or the CLI that changes something exits when done; a server has its listener to keep it up.
+      client.unref();
       return client;
     };
     const clients = { publisher: open(), subscriber: open() };

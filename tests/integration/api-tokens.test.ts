@@ -3,7 +3,7 @@ import { before, test } from "node:test";
 import { db } from "@/lib/db";
 import { runCli } from "@/testkit/app";
 import { type Harness, harness } from "@/testkit/harness";
-import { cliEnvironment, skipUnless } from "@/testkit/suite";
+import { cliEnvironment, currentPass, skipUnless } from "@/testkit/suite";
 import type { TestUpstream } from "@/testkit/upstream";
 import type { TestUser } from "@/testkit/users";
 import { eventually } from "@/testkit/wait";
@@ -71,12 +71,15 @@ test("a token scoped to some deployments is refused at the others; an expired on
   await eventually("expired token refused", async () => (await callWith(expiring.token)).status === 401, 10_000);
 });
 
-test("a revoked token stops at once where it was revoked and within seconds on another instance", { skip }, async (t) => {
+test("a revoked token stops at once where it was revoked, at once on another instance sharing Redis, and within seconds on one that does not", {
+  skip,
+}, async (t) => {
   const [second] = await h.startApps([{}]);
   const created = await createToken({ name: "to-revoke" });
   assert.equal((await callWith(created.token, `${h.deployment.path}/`, second.url)).status, 200);
   assert.equal((await tokensApi(`/${created.id}`, { method: "DELETE" })).status, 204);
   assert.equal((await callWith(created.token)).status, 401);
+  if (currentPass()?.redis) assert.equal((await callWith(created.token, `${h.deployment.path}/`, second.url)).status, 401, "told through Redis");
   const revokedAt = Date.now();
   await eventually("revoked on the other instance", async () => (await callWith(created.token, `${h.deployment.path}/`, second.url)).status === 401, 10_000);
   t.diagnostic(`refused by the other instance after ${Date.now() - revokedAt} ms`);

@@ -6,6 +6,6 @@ import { withProblems } from "@/lib/http/next-responses";
 export const DELETE = withProblems(async (_request: Request, context: { params: Promise<{ id: string }> }) => {
   const userId = await requireApiUser();
   const { id } = await context.params;
-  forgetApiToken(await revokeApiToken(id, userId));
+  await forgetApiToken(await revokeApiToken(id, userId));
   return new Response(null, { status: 204 });
 });
