@@ -1,6 +1,7 @@
 import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
 import { config } from "@/lib/config";
 import { db } from "@/lib/db";
+import { invalidations } from "@/lib/redis/invalidations";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
@@ -56,9 +57,18 @@ class AppSessions {
     return andThen(this.validAfter.get(claims.userId), (after) => (claims.issuedAt > after ? claims.userId : null));
   }
 
-  /** Ends every app session of the user issued until now: at once here, within `signOutReachMs` on other instances. */
+  /**
+   * Ends every app session of the user issued until now: at once here and on every instance that hears it
+   * (lib/redis/invalidations.ts), within `signOutReachMs` on any other.
+   */
   async endSessionsOf(userId: string): Promise<void> {
     await db().user.updateMany({ where: { id: userId }, data: { appSessionsValidAfter: new Date() } });
+    this.forgetSignOuts(userId);
+    await invalidations().announce("app-sessions", userId);
+  }
+
+  /** Drops what this instance read of the user's sign-outs, so the next request reads them anew. */
+  forgetSignOuts(userId: string): void {
     this.validAfter.delete(userId);
   }
 
@@ -90,4 +100,7 @@ async function loadValidAfter(userId: string): Promise<number> {
   return user.appSessionsValidAfter?.getTime() ?? Number.NEGATIVE_INFINITY;
 }
 
-export const appSessions = processSingleton("app-sessions", () => new AppSessions(config().NEXTAUTH_SECRET));
+export const appSessions = processSingleton("app-sessions", () => {
+  invalidations().listen("app-sessions", (userId) => appSessions().forgetSignOuts(userId));
+  return new AppSessions(config().NEXTAUTH_SECRET);
+});

@@ -1,11 +1,6 @@
 import { config } from "@/lib/config";
-import { RateLimiter } from "@/lib/gateway/rate-limit";
 import { clientAddressOf } from "@/lib/http/client-address";
-import { sharedRedis } from "@/lib/redis/client";
-import { processSingleton } from "@/lib/runtime/process-singleton";
-
-/** The gateway's limiter machinery (Redis when configured, else memory), for the hub's password forms. */
-const limiter = processSingleton("attempt-limiter", () => new RateLimiter(config(), sharedRedis()));
+import { hubRateLimiter } from "@/lib/http/hub-rate-limiter";
 
 /**
  * Limits password sign-in attempts per client address and per account (the email tried), so neither a
@@ -13,11 +8,12 @@ const limiter = processSingleton("attempt-limiter", () => new RateLimiter(config
  */
 export async function guardSignIn(request: Request, email: string | null): Promise<void> {
   const settings = config();
-  await limiter().checkKey(settings.AUTH_RATE_LIMIT_ADDRESS, `sign-in:address:${clientAddressOf(request)}`, "sign-in attempts from this address");
-  if (email) await limiter().checkKey(settings.AUTH_RATE_LIMIT_ACCOUNT, `sign-in:account:${email.trim().toLowerCase()}`, "sign-in attempts for this account");
+  await hubRateLimiter().checkKey(settings.AUTH_RATE_LIMIT_ADDRESS, `sign-in:address:${clientAddressOf(request)}`, "sign-in attempts from this address");
+  if (email)
+    await hubRateLimiter().checkKey(settings.AUTH_RATE_LIMIT_ACCOUNT, `sign-in:account:${email.trim().toLowerCase()}`, "sign-in attempts for this account");
 }
 
 /** Limits sign-ups per client address. Throws a 429 with Retry-After. */
 export async function guardSignUp(request: Request): Promise<void> {
-  await limiter().checkKey(config().SIGNUP_RATE_LIMIT_ADDRESS, `sign-up:address:${clientAddressOf(request)}`, "sign-ups from this address");
+  await hubRateLimiter().checkKey(config().SIGNUP_RATE_LIMIT_ADDRESS, `sign-up:address:${clientAddressOf(request)}`, "sign-ups from this address");
 }

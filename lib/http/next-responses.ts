@@ -1,5 +1,6 @@
 import { config } from "@/lib/config";
-import { bodyTooLarge, crossOriginChange, invalidJson } from "@/lib/http/problems";
+import { readCappedBody } from "@/lib/http/capped-body";
+import { crossOriginChange, invalidJson } from "@/lib/http/problems";
 import { asProblem, renderProblem, requestIdFrom } from "@/lib/http/render-problem";
 
 const readOnlyMethods = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -50,29 +51,9 @@ export function withProblems<Args extends [Request, ...unknown[]]>(handler: (...
   };
 }
 
-/** Hub API bodies are small forms; anything larger is refused before it is read whole. */
-const maxHubBodyBytes = 64 * 1024;
-
-/**
- * The request's body, at most `maxHubBodyBytes`: a larger declared length is refused unread, and a body
- * that grows past the cap while streaming is refused as soon as it does, the rest left unread.
- */
-export async function readBody(request: Request): Promise<Uint8Array> {
-  if (Number(request.headers.get("content-length") ?? 0) > maxHubBodyBytes) throw bodyTooLarge(maxHubBodyBytes);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      size += read.value.length;
-      if (size > maxHubBodyBytes) {
-        await reader.cancel();
-        throw bodyTooLarge(maxHubBodyBytes);
-      }
-      chunks.push(read.value);
-    }
-  }
-  return Buffer.concat(chunks);
+/** The request's body, within the hub's cap (lib/http/capped-body.ts). */
+export function readBody(request: Request): Promise<Uint8Array> {
+  return readCappedBody(request.body as AsyncIterable<Uint8Array> | null, request.headers.get("content-length"));
 }
 
 export async function readJson(request: Request): Promise<unknown> {

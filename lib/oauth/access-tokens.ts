@@ -3,6 +3,7 @@ import { config } from "@/lib/config";
 import { pool } from "@/lib/db";
 import { hubOrigin, type ResourceTarget, resourceTarget } from "@/lib/oauth/resources";
 import { derivedSigningKey } from "@/lib/oauth/signing-key";
+import { invalidations } from "@/lib/redis/invalidations";
 import { type Awaitable, andThen } from "@/lib/runtime/awaitable";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 import { TtlCache } from "@/lib/runtime/ttl-cache";
@@ -75,8 +76,13 @@ class AccessTokenVerifier {
     return andThen(this.verdicts.get(token), (grant) => (grant ? andThen(this.liveGrants.get(grant.grantId), (live) => (live ? grant : null)) : null));
   }
 
-  /** Stops a revoked grant's access tokens on this instance at once. */
-  forgetGrant(grantId: string): void {
+  /** Stops a revoked grant's access tokens at once here and on every instance that hears it (lib/redis/invalidations.ts). */
+  forgetGrant(grantId: string): Promise<void> {
+    this.forgetLocally(grantId);
+    return invalidations().announce("oauth-grant", grantId);
+  }
+
+  forgetLocally(grantId: string): void {
     this.liveGrants.delete(grantId);
   }
 
@@ -107,5 +113,7 @@ class AccessTokenVerifier {
 /** The process's verifier, or null when OAuth is off (no GATEHOUSE_PUBLIC_URL). */
 export const accessTokens = processSingleton("oauth-access-tokens", (): AccessTokenVerifier | null => {
   const hub = hubOrigin();
-  return hub ? new AccessTokenVerifier(hub, config().NEXTAUTH_SECRET) : null;
+  if (!hub) return null;
+  invalidations().listen("oauth-grant", (grantId) => accessTokens()?.forgetLocally(grantId));
+  return new AccessTokenVerifier(hub, config().NEXTAUTH_SECRET);
 });

@@ -59,12 +59,12 @@ export async function connectedApps(userId: string): Promise<ConnectedApp[]> {
 }
 
 /**
- * Revokes a connected app: its grant and refresh tokens go at once, its access tokens at once on this
- * instance and within revocationDelaySeconds on the others.
+ * Revokes a connected app: its grant and refresh tokens go at once, its access tokens at once on every
+ * instance that hears it (lib/redis/invalidations.ts) and within revocationDelaySeconds on any other.
  */
 export async function revokeConnectedApp(grantId: string, userId: string): Promise<void> {
   const { rowCount } = await pool().query(deleteGrant, [grantId, userId]);
   if (!rowCount) throw connectedAppNotFound();
   await new PostgresOAuthAdapter("Grant").revokeByGrantId(grantId);
-  accessTokens()?.forgetGrant(grantId);
+  await accessTokens()?.forgetGrant(grantId);
 }

@@ -5,7 +5,8 @@ import { sessionTokenFromCookies, sessionTokens } from "@/lib/auth/session-token
 import { config } from "@/lib/config";
 import { parseCookieHeader } from "@/lib/gateway/cookies";
 import type { ClientFacts } from "@/lib/gateway/headers";
-import { bodyTooLarge, crossSiteForm, oauthRequestExpired, type Problem, resourceMetadataNotFound } from "@/lib/http/problems";
+import { readCappedBody } from "@/lib/http/capped-body";
+import { crossSiteForm, oauthRequestExpired, type Problem, resourceMetadataNotFound } from "@/lib/http/problems";
 import { asProblem, renderProblem, renderProblemPage, requestIdFrom } from "@/lib/http/render-problem";
 import { consentView, consentViewHeader, decideConsent } from "@/lib/oauth/consent";
 import { consentPath, oauthPrefix, oauthProvider } from "@/lib/oauth/provider";
@@ -16,8 +17,6 @@ import { appResourceMetadataPrefix, resourceMetadataWellKnown } from "@/lib/oaut
 const discoveryPaths = new Set(["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]);
 const consentPrefix = `${oauthPrefix}consent/`;
 const registrationPath = `${oauthPrefix}register`;
-/** Client registrations and token requests are small; nothing the provider reads may exceed this. */
-const maxBodyBytes = 64 * 1024;
 
 type Route = "provider" | "consent" | "resource-metadata";
 
@@ -108,12 +107,8 @@ async function serveProvider(provider: Provider, request: IncomingMessage, respo
     }
   }
   if (request.method === "POST" || request.method === "PUT") {
-    const body = await readCapped(request);
-    if (!body) {
-      sendProblem(response, request, bodyTooLarge(maxBodyBytes));
-      request.resume();
-      return true;
-    }
+    const body = await readCapped(request, response);
+    if (!body) return true;
     // The provider takes an already-read body from `req.body` (it can no longer read the stream).
     (request as IncomingMessage & { body?: Buffer }).body = body;
   }
@@ -134,7 +129,9 @@ async function serveConsent(provider: Provider, request: IncomingMessage, respon
       sendProblem(response, request, crossSiteForm());
       return true;
     }
-    const form = new URLSearchParams((await readCapped(request))?.toString() ?? "");
+    const body = await readCapped(request, response);
+    if (!body) return true;
+    const form = new URLSearchParams(body.toString());
     await decideConsent(provider, request, response, session.userId, form.get("decision") === "allow");
     return true;
   }
@@ -152,15 +149,12 @@ function sameOriginForm(request: IncomingMessage): boolean {
   return site === undefined || site === "same-origin";
 }
 
-/** A request body of at most maxBodyBytes, or null when it is larger (refused before reading it all). */
-async function readCapped(request: IncomingMessage): Promise<Buffer | null> {
-  if (Number(request.headers["content-length"] ?? 0) > maxBodyBytes) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBodyBytes) return null;
-    chunks.push(chunk);
+/** A node request's body within the hub's cap; past it, the refusal is answered and the connection closed, the rest unread. */
+async function readCapped(request: IncomingMessage, response: ServerResponse): Promise<Buffer | null> {
+  try {
+    return await readCappedBody(request.iterator({ destroyOnReturn: false }), request.headers["content-length"]);
+  } catch (error) {
+    sendProblem(response, request, asProblem(error, requestIdFrom(request.headers["x-request-id"])), { connection: "close" });
+    return null;
   }
-  return Buffer.concat(chunks);
 }

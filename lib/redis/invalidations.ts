@@ -4,7 +4,7 @@ import { withDeadline } from "@/lib/runtime/deadline";
 import { processSingleton } from "@/lib/runtime/process-singleton";
 
 /** What an instance caches by key and must drop when another instance changes it. */
-type CachedKind = "deployment" | "api-token";
+type CachedKind = "deployment" | "api-token" | "app-sessions" | "oauth-grant";
 
 type Handler = (key: string) => void;
 

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { before, test } from "node:test";
 import { claimDueRules } from "@/lib/alerts/evaluation";
 import { db } from "@/lib/db";
 import { latencyBucket, latencyBucketCount } from "@/lib/request-log/latency";
 import { type Harness, harness } from "@/testkit/harness";
+import { LoopbackServer } from "@/testkit/loopback-server";
 import type { TestUpstream } from "@/testkit/upstream";
 import { eventually, sleep } from "@/testkit/wait";
 import { WebhookReceiver } from "@/testkit/webhook-receiver";
@@ -339,4 +341,65 @@ test("a deployment holds at most ALERTS_MAX_RULES_PER_DEPLOYMENT rules (20): the
   const refused = await createRule(deployment.id, { kind: "not_running" });
   assert.equal(refused.status, 409);
   assert.equal(((await refused.json()) as { type: string }).type, "urn:gatehouse:problem:too-many-alert-rules");
+});
+
+test("claims take users in turns: one user's many overdue rules do not push another user's rule out of a claim", async () => {
+  const [busy, quiet] = [await h.newUser(), await h.newUser()];
+  const busyRules: string[] = [];
+  for (const deployment of [await h.deploy({ owner: busy }), await h.deploy({ owner: busy })]) {
+    for (let rule = 0; rule < 15; rule++) {
+      const response = await createRule(deployment.id, { kind: "not_running" }, busy);
+      busyRules.push(((await response.json()) as { id: string }).id);
+    }
+  }
+  const quietRule = ((await (await createRule((await h.deploy({ owner: quiet })).id, { kind: "not_running" }, quiet)).json()) as { id: string }).id;
+  let sawFullClaim = false;
+  // The app's own jobs claim too: a round they win leaves this claim short, and proves nothing.
+  for (let round = 0; round < 10 && !sawFullClaim; round++) {
+    // Every busy rule overdue longer than the quiet one: by age alone, the quiet rule would come last.
+    await db().alertRule.updateMany({ where: { id: { in: busyRules } }, data: { evaluatedAt: new Date("2000-01-01T00:00:00Z") } });
+    await db().alertRule.update({ where: { id: quietRule }, data: { evaluatedAt: new Date("2000-01-02T00:00:00Z") } });
+    const claimed = await claimDueRules(3_600_000, 5);
+    if (claimed.length < 5) continue;
+    sawFullClaim = true;
+    assert.ok(claimed.includes(quietRule), "the quiet user's rule is in the first claim");
+  }
+  assert.ok(sawFullClaim, "some round claimed five rules");
+  await db().alertRule.deleteMany({ where: { id: { in: [...busyRules, quietRule] } } });
+});
+
+test("a slow webhook receiver gets at most ALERTS_WEBHOOKS_PER_DESTINATION (4) deliveries at once, and holds up no one else's", async () => {
+  let open = 0;
+  let mostOpen = 0;
+  let delivered = 0;
+  // Answers each delivery after a second and a half: slow, but inside the tests' 2 s webhook timeout.
+  const slow = new LoopbackServer(
+    createServer(async (request, response) => {
+      open++;
+      mostOpen = Math.max(mostOpen, open);
+      for await (const _ of request);
+      await sleep(1_500);
+      open--;
+      delivered++;
+      response.writeHead(204).end();
+    }),
+  );
+  const fast = new WebhookReceiver();
+  const [slowHook, fastHook] = [`${await slow.start()}/hook`, await fast.start()];
+  try {
+    const crowded = await h.deploy();
+    for (let rule = 0; rule < 10; rule++) await newRule(crowded.id, { kind: "not_running", webhookUrl: slowHook });
+    const other = await h.deploy();
+    await newRule(other.id, { kind: "not_running", webhookUrl: fastHook });
+    assert.equal((await h.patch(crowded.id, { status: "stopped" })).status, 200);
+    await eventually("the slow receiver is busy", () => open > 0);
+    assert.equal((await h.patch(other.id, { status: "stopped" })).status, 200);
+    await eventually("the other receiver gets its delivery", () => fast.received.length === 1);
+    assert.ok(delivered < 10, `delivered while the slow receiver still had a queue (${delivered} of 10 done there)`);
+    await eventually("every slow delivery arrives", () => delivered === 10, 30_000);
+    assert.ok(mostOpen <= 4 && mostOpen > 1, `at most 4 at once, and more than one (${mostOpen})`);
+  } finally {
+    slow.stop();
+    fast.stop();
+  }
 });

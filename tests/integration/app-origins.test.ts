@@ -7,7 +7,7 @@ import { db, pool } from "@/lib/db";
 import { freePort, type RunningApp } from "@/testkit/app";
 import { type Harness, harness } from "@/testkit/harness";
 import { type HostAnswer, hostRequest } from "@/testkit/host-request";
-import { skipUnless } from "@/testkit/suite";
+import { currentPass, skipUnless } from "@/testkit/suite";
 import type { Echo, TestUpstream } from "@/testkit/upstream";
 import type { TestDeployment, TestUser } from "@/testkit/users";
 import { clearOfWindowEnd, eventually } from "@/testkit/wait";
@@ -224,11 +224,11 @@ test("event streams and uploads pass on app origins, and the request log says wh
   });
 });
 
-test("signing out of the hub ends the user's app sessions", { skip }, async () => {
+test("signing out of the hub ends the user's app sessions, at once on every instance sharing Redis", { skip }, async () => {
   const user = await h.newUser();
   const deployment = await h.deploy({ owner: user });
   const cookie = await signedInToApp(deployment, user);
-  assert.equal((await hostRequest(first.url, appHost(deployment), "/", { headers: { cookie } })).status, 200);
+  for (const instance of [first, second]) assert.equal((await hostRequest(instance.url, appHost(deployment), "/", { headers: { cookie } })).status, 200);
 
   const csrf = await hostRequest(first.url, hubHost, "/api/auth/csrf", { headers: { cookie: user.cookie } });
   const { csrfToken } = JSON.parse(csrf.body) as { csrfToken: string };
@@ -239,8 +239,10 @@ test("signing out of the hub ends the user's app sessions", { skip }, async () =
     headers: { cookie: [user.cookie, csrfCookie].filter(Boolean).join("; "), "content-type": "application/x-www-form-urlencoded" },
   });
   assert.ok(signedOut.status < 400, `sign-out answered ${signedOut.status}`);
-  // At once on the instance that saw the sign-out; on others within the cache's 30 s (not waited for here).
-  assert.equal((await hostRequest(first.url, appHost(deployment), "/", { headers: { cookie } })).status, 401);
+  // At once on the instance that saw the sign-out, and on the other through Redis (without it, within the cache's 30 s).
+  for (const instance of currentPass()?.redis ? [first, second] : [first]) {
+    assert.equal((await hostRequest(instance.url, appHost(deployment), "/", { headers: { cookie } })).status, 401, instance.url);
+  }
 });
 
 test("WebSockets on an app origin take the app session and reach the deployment at the path as sent", { skip }, async (t) => {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { before, test } from "node:test";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -280,11 +281,33 @@ test("client registration is limited per address, with a 429 and Retry-After", a
 test("bad input to the authorization server gets an OAuth error, not a crash", async () => {
   const big = await fetch(`${hub}/oauth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(70 * 1024) });
   assert.equal(big.status, 413);
+  // Streamed without a length: refused once it passes the cap, without waiting for the rest.
+  const streamed = await new Promise<number>((resolve, reject) => {
+    const request = httpRequest(`${hub}/oauth/register`, { method: "POST", headers: { "content-type": "application/json" } }, (answer) => {
+      resolve(answer.statusCode ?? 0);
+      answer.resume();
+    });
+    request.on("error", reject);
+    request.write("x".repeat(80 * 1024));
+  });
+  assert.equal(streamed, 413);
   const junk = await fetch(`${hub}/oauth/register`, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
   assert.equal(junk.status, 400);
   const noResource = await fetch(`${hub}/oauth/authorize?client_id=nobody&response_type=code`, { redirect: "manual" });
   assert.equal(noResource.status, 400);
   assert.match(noResource.headers.get("content-type") ?? "", /html/);
+  // A consent page or answer for an authorization that expired (or never was) is a page that says so.
+  for (const method of ["GET", "POST"]) {
+    const expired = await fetch(`${hub}/oauth/consent/expired-${Date.now()}`, {
+      method,
+      redirect: "manual",
+      headers: { cookie: h.owner.cookie, origin: hub, ...(method === "POST" ? { "content-type": "application/x-www-form-urlencoded" } : {}) },
+      body: method === "POST" ? "decision=allow" : undefined,
+    });
+    assert.equal(expired.status, 400, method);
+    assert.match(expired.headers.get("content-type") ?? "", /html/);
+    assert.match(await expired.text(), /expired/);
+  }
 });
 
 test("on an isolated app origin the client finds the metadata there, signs in at the hub, and its token works on that origin", async (t) => {
