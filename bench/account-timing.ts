@@ -7,11 +7,8 @@
  * `npm run build`. Environment: BENCH_POSTGRES_URL (default the local server).
  */
 import { randomUUID } from "node:crypto";
-import { closeDatabase } from "@/lib/db";
-import { testSecret } from "@/testkit/app";
-import { harness } from "@/testkit/harness";
-import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
 import { percentile } from "./load";
+import { benchOnScratchApp } from "./scratch-app";
 
 const rounds = 40;
 const goal = 0.1;
@@ -24,82 +21,59 @@ async function timed(send: () => Promise<Response>): Promise<{ ms: number; statu
   return { ms: performance.now() - started, status: response.status };
 }
 
-async function main(): Promise<void> {
-  const cleanups: (() => unknown)[] = [];
-  const teardown = { after: (fn: () => unknown) => void cleanups.push(fn) };
-  try {
-    const database = await createScratchDatabase("gatehouse_bench_account_timing", {
-      adminUrl: process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl(),
-      migrate: true,
+// The test apps' attempt limits are lifted (testkit/app.ts): every attempt reaches the code whose timing is measured.
+benchOnScratchApp("gatehouse_bench_account_timing", { upstream: null, apps: [{}] }, async (h) => {
+  const signUp = (email: string) =>
+    fetch(`${h.app}/api/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "a fine password" }),
     });
-    cleanups.push(() => database.drop());
-    Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
-    cleanups.push(() => closeDatabase());
-    progress("starting the app");
-    // Attempt limits lifted: every attempt must reach the code whose timing is measured.
-    const h = await harness(teardown, { upstream: null, apps: [{}] });
-    const signUp = (email: string) =>
-      fetch(`${h.app}/api/signup`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ email, password: "a fine password" }),
-      });
-    const csrf = await fetch(`${h.app}/api/auth/csrf`);
-    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-    const cookie = csrf.headers
-      .getSetCookie()
-      .map((line) => line.split(";")[0])
-      .join("; ");
-    const signIn = (email: string) =>
-      fetch(`${h.app}/api/auth/callback/credentials`, {
-        method: "POST",
-        redirect: "manual",
-        headers: { "content-type": "application/x-www-form-urlencoded", cookie },
-        body: new URLSearchParams({ email, password: "a wrong password", csrfToken, json: "true" }),
-      });
+  const csrf = await fetch(`${h.app}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const cookie = csrf.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0])
+    .join("; ");
+  const signIn = (email: string) =>
+    fetch(`${h.app}/api/auth/callback/credentials`, {
+      method: "POST",
+      redirect: "manual",
+      headers: { "content-type": "application/x-www-form-urlencoded", cookie },
+      body: new URLSearchParams({ email, password: "a wrong password", csrfToken, json: "true" }),
+    });
 
-    const comparisons = [
-      { what: "sign-up", known: () => signUp(h.owner.email), unknown: () => signUp(`new-${randomUUID()}@example.test`) },
-      { what: "sign-in, wrong password", known: () => signIn(h.owner.email), unknown: () => signIn(`nobody-${randomUUID()}@example.test`) },
-    ];
-    const lines = [
-      `## Known and unknown emails, by timing (\`npm run bench:account-timing\`), ${new Date().toISOString().slice(0, 10)}`,
-      "",
-      `One request at a time, ${rounds} of each kind, alternating. Goal: medians within ${goal * 100} % of each other.`,
-      "",
-      "| request | email | answers | median (ms) | p90 (ms) |",
-      "| --- | --- | --- | ---: | ---: |",
-    ];
-    const verdicts: string[] = [];
-    for (const { what, known, unknown } of comparisons) {
-      progress(what);
-      await known();
-      await unknown();
-      const samples = { known: [] as { ms: number; status: number }[], unknown: [] as { ms: number; status: number }[] };
-      for (let round = 0; round < rounds; round++) {
-        samples.known.push(await timed(known));
-        samples.unknown.push(await timed(unknown));
-      }
-      const medians: number[] = [];
-      for (const side of ["known", "unknown"] as const) {
-        const sorted = samples[side].map((sample) => sample.ms).sort((a, b) => a - b);
-        const statuses = [...new Set(samples[side].map((sample) => sample.status))].join(", ");
-        medians.push(percentile(sorted, 50));
-        lines.push(`| ${what} | ${side} | ${statuses} | ${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 90).toFixed(1)} |`);
-      }
-      const gap = Math.abs(medians[0] - medians[1]) / Math.max(...medians);
-      verdicts.push(`${what}: medians ${(gap * 100).toFixed(1)} % apart, ${gap < goal ? "met" : "not met"}.`);
+  const comparisons = [
+    { what: "sign-up", known: () => signUp(h.owner.email), unknown: () => signUp(`new-${randomUUID()}@example.test`) },
+    { what: "sign-in, wrong password", known: () => signIn(h.owner.email), unknown: () => signIn(`nobody-${randomUUID()}@example.test`) },
+  ];
+  const lines = [
+    `## Known and unknown emails, by timing (\`npm run bench:account-timing\`), ${new Date().toISOString().slice(0, 10)}`,
+    "",
+    `One request at a time, ${rounds} of each kind, alternating. Goal: medians within ${goal * 100} % of each other.`,
+    "",
+    "| request | email | answers | median (ms) | p90 (ms) |",
+    "| --- | --- | --- | ---: | ---: |",
+  ];
+  const verdicts: string[] = [];
+  for (const { what, known, unknown } of comparisons) {
+    progress(what);
+    await known();
+    await unknown();
+    const samples = { known: [] as { ms: number; status: number }[], unknown: [] as { ms: number; status: number }[] };
+    for (let round = 0; round < rounds; round++) {
+      samples.known.push(await timed(known));
+      samples.unknown.push(await timed(unknown));
     }
-    console.log([...lines, "", ...verdicts].join("\n"));
-  } finally {
-    for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) await Promise.resolve(undo()).catch(() => undefined);
+    const medians: number[] = [];
+    for (const side of ["known", "unknown"] as const) {
+      const sorted = samples[side].map((sample) => sample.ms).sort((a, b) => a - b);
+      const statuses = [...new Set(samples[side].map((sample) => sample.status))].join(", ");
+      medians.push(percentile(sorted, 50));
+      lines.push(`| ${what} | ${side} | ${statuses} | ${percentile(sorted, 50).toFixed(1)} | ${percentile(sorted, 90).toFixed(1)} |`);
+    }
+    const gap = Math.abs(medians[0] - medians[1]) / Math.max(...medians);
+    verdicts.push(`${what}: medians ${(gap * 100).toFixed(1)} % apart, ${gap < goal ? "met" : "not met"}.`);
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+  console.log([...lines, "", ...verdicts].join("\n"));
+});

@@ -8,11 +8,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { cpus } from "node:os";
-import { closeDatabase } from "@/lib/db";
-import { testSecret } from "@/testkit/app";
-import { harness } from "@/testkit/harness";
-import { createScratchDatabase, postgresAdminUrl } from "@/testkit/scratch-database";
 import { median, paced } from "./load";
+import { benchOnScratchApp } from "./scratch-app";
 
 const rate = 200;
 const seconds = 5;
@@ -63,20 +60,11 @@ async function flood(app: string, email: string, until: () => boolean): Promise<
   return attempts;
 }
 
-async function main(): Promise<void> {
-  const cleanups: (() => unknown)[] = [];
-  const teardown = { after: (fn: () => unknown) => void cleanups.push(fn) };
-  try {
-    const database = await createScratchDatabase("gatehouse_bench_sign_in", { adminUrl: process.env.BENCH_POSTGRES_URL ?? postgresAdminUrl(), migrate: true });
-    cleanups.push(() => database.drop());
-    Object.assign(process.env, { DATABASE_URL: database.url, NEXTAUTH_SECRET: testSecret, NEXT_TELEMETRY_DISABLED: "1" });
-    cleanups.push(() => closeDatabase());
-    progress("starting the app");
-    // Limits lifted: the bench measures what hashing costs the process, not how soon limits refuse.
-    const h = await harness(teardown, {
-      deployment: { rateLimit: "1000000/1s" },
-      apps: [{ GATEWAY_RATE_LIMIT_USER: "1000000/1s", GATEWAY_TRUSTED_PROXIES: "1" }],
-    });
+// Limits lifted: the bench measures what hashing costs the process, not how soon limits refuse.
+benchOnScratchApp(
+  "gatehouse_bench_sign_in",
+  { deployment: { rateLimit: "1000000/1s" }, apps: [{ GATEWAY_RATE_LIMIT_USER: "1000000/1s", GATEWAY_TRUSTED_PROXIES: "1" }] },
+  async (h) => {
     const target = { name: "gateway", url: `${h.app}${h.deployment.path}/`, headers: { cookie: h.owner.cookie } };
     await paced(target, rate, 2, 16);
     const alone: number[] = [];
@@ -105,15 +93,5 @@ async function main(): Promise<void> {
       `Ratio of medians: ${ratio.toFixed(2)} (goal: under ${goal}): ${ratio < goal ? "met" : "not met"}.`,
     ];
     console.log(lines.join("\n"));
-  } finally {
-    for (let undo = cleanups.pop(); undo; undo = cleanups.pop()) await Promise.resolve(undo()).catch(() => undefined);
-  }
-}
-
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
   },
 );
